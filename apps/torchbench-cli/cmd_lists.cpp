@@ -1,0 +1,56 @@
+// `passes` and `models`: listings generated from the pass and built-in model tables.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli.hpp"
+#include "model/builtin_models.hpp"
+#include "passes/pass.hpp"
+
+namespace tb::app {
+namespace {
+
+const char* stage_name(passes::Stage stage) {
+  switch (stage) {
+    case passes::Stage::process: return "process";
+    case passes::Stage::inputs: return "inputs";
+    case passes::Stage::model: return "model";
+    case passes::Stage::execution: return "execution";
+  }
+  return "";
+}
+
+}  // namespace
+
+Subcommand passes_subcommand() {
+  return {"passes", "List the optimization passes a variant can use", [](CLI::App&) -> std::function<int()> {
+            return [] {
+              fmt::print("{:<20} {:<10} {}\n", "PASS", "STAGE", "WHAT IT DOES");
+              for (const auto* pass : passes::pass_table()) {
+                const auto name = std::string(pass->name) + (pass->value == passes::ValueKind::positive_int ? "=N" : "");
+                fmt::print("{:<20} {:<10} {}\n", name, stage_name(pass->stage), pass->summary);
+              }
+              fmt::print("\nA variant is NAME=PASS[,PASS...], e.g. --variant fast=inference-mode,freeze,optimize,threads=2\n");
+              return 0;
+            };
+          }};
+}
+
+Subcommand models_subcommand() {
+  return {"models", "List the built-in models (run them as builtin:NAME[:key=value,...])",
+          [](CLI::App&) -> std::function<int()> {
+            return [] {
+              bool first = true;
+              for (const auto& row : model::builtin_model_table()) {
+                std::string params;
+                for (const auto& [key, value] : row.defaults) params += (params.empty() ? "" : ",") + key + "=" + std::to_string(value);
+                fmt::print("builtin:{}{}\n    {}\n    parameters: {}\n", row.name, first ? "  (default)" : "",
+                           row.description, params);
+                first = false;
+              }
+              return 0;
+            };
+          }};
+}
+
+}  // namespace tb::app

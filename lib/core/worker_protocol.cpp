@@ -1,0 +1,143 @@
+#include "core/worker_protocol.hpp"
+
+#include <array>
+#include <cmath>
+
+namespace tb {
+namespace {
+
+constexpr std::array<const char*, 8> kStageNames = {"none",      "load",    "inputs",   "passes",
+                                                    "first_run", "measure", "accuracy", "crash"};
+
+FailureStage stage_from_string(const std::string& text) {
+  for (std::size_t i = 0; i < kStageNames.size(); ++i) {
+    if (text == kStageNames[i]) return static_cast<FailureStage>(i);
+  }
+  return FailureStage::crash;
+}
+
+// JSON has no NaN or infinity; keep them as null and read null back as NaN.
+nlohmann::json number_or_null(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+double number_or_nan(const nlohmann::json& j, const char* key) {
+  const auto& v = j.at(key);
+  return v.is_null() ? std::nan("") : v.get<double>();
+}
+
+}  // namespace
+
+const char* to_string(FailureStage stage) { return kStageNames[static_cast<std::size_t>(stage)]; }
+
+void to_json(nlohmann::json& j, const InputSpec& spec) { j = to_string(spec); }
+void from_json(const nlohmann::json& j, InputSpec& spec) { spec = parse_input_spec(j.get<std::string>()); }
+
+void to_json(nlohmann::json& j, const PassSpec& pass) { j = to_string(pass); }
+void from_json(const nlohmann::json& j, PassSpec& pass) {
+  const auto passes = parse_pass_list(j.get<std::string>());
+  pass = passes.at(0);
+}
+
+void to_json(nlohmann::json& j, const TimingOptions& o) {
+  j = {{"warmup_iters", o.warmup_iters}, {"warmup_seconds", o.warmup_seconds},
+       {"min_iters", o.min_iters},       {"min_seconds", o.min_seconds},
+       {"max_seconds", o.max_seconds},   {"max_iters", o.max_iters}};
+}
+void from_json(const nlohmann::json& j, TimingOptions& o) {
+  j.at("warmup_iters").get_to(o.warmup_iters);
+  j.at("warmup_seconds").get_to(o.warmup_seconds);
+  j.at("min_iters").get_to(o.min_iters);
+  j.at("min_seconds").get_to(o.min_seconds);
+  j.at("max_seconds").get_to(o.max_seconds);
+  j.at("max_iters").get_to(o.max_iters);
+}
+
+void to_json(nlohmann::json& j, const AccuracyStats& s) {
+  j = {{"max_abs_err", number_or_null(s.max_abs_err)},
+       {"max_rel_err", number_or_null(s.max_rel_err)},
+       {"cosine", number_or_null(s.cosine)},
+       {"values_compared", s.count},
+       {"non_finite", s.non_finite}};
+}
+void from_json(const nlohmann::json& j, AccuracyStats& s) {
+  s.max_abs_err = number_or_nan(j, "max_abs_err");
+  s.max_rel_err = number_or_nan(j, "max_rel_err");
+  s.cosine = number_or_nan(j, "cosine");
+  j.at("values_compared").get_to(s.count);
+  j.at("non_finite").get_to(s.non_finite);
+}
+
+void to_json(nlohmann::json& j, const WorkerJob& job) {
+  j = {{"model", job.model},
+       {"inputs", job.inputs},
+       {"variant", job.variant.name},
+       {"passes", job.variant.passes},
+       {"device", job.device},
+       {"seed", job.seed},
+       {"timing", job.timing},
+       {"reference_outputs", job.reference_outputs},
+       {"outputs_path", job.outputs_path},
+       {"fault", job.fault}};
+}
+void from_json(const nlohmann::json& j, WorkerJob& job) {
+  j.at("model").get_to(job.model);
+  j.at("inputs").get_to(job.inputs);
+  j.at("variant").get_to(job.variant.name);
+  j.at("passes").get_to(job.variant.passes);
+  j.at("device").get_to(job.device);
+  j.at("seed").get_to(job.seed);
+  j.at("timing").get_to(job.timing);
+  j.at("reference_outputs").get_to(job.reference_outputs);
+  j.at("outputs_path").get_to(job.outputs_path);
+  job.fault = j.value("fault", "");
+}
+
+void to_json(nlohmann::json& j, const WorkerResult& r) {
+  j = {{"failure", to_string(r.failure)},
+       {"error", r.error},
+       {"inputs", r.inputs},
+       {"batch", r.batch},
+       {"timer", r.timer},
+       {"samples_ms", r.samples_ms},
+       {"host_samples_ms", r.host_samples_ms},
+       {"load_ms", r.load_ms},
+       {"prepare_ms", r.prepare_ms},
+       {"cold_ms", r.cold_ms},
+       {"warmup_iters", r.warmup_iters},
+       {"warmup_ms", r.warmup_ms},
+       {"threads", r.threads},
+       {"interop_threads", r.interop_threads},
+       {"accuracy", r.accuracy ? nlohmann::json(*r.accuracy) : nlohmann::json(nullptr)},
+       {"accuracy_note", r.accuracy_note},
+       {"output_shapes", r.output_shapes},
+       {"peak_rss_bytes", r.peak_rss_bytes},
+       {"device_peak_allocated_bytes", r.device_peak_allocated_bytes ? nlohmann::json(*r.device_peak_allocated_bytes) : nlohmann::json(nullptr)},
+       {"device_peak_reserved_bytes", r.device_peak_reserved_bytes ? nlohmann::json(*r.device_peak_reserved_bytes) : nlohmann::json(nullptr)},
+       {"runtime", r.runtime}};
+}
+void from_json(const nlohmann::json& j, WorkerResult& r) {
+  r.failure = stage_from_string(j.at("failure").get<std::string>());
+  j.at("error").get_to(r.error);
+  j.at("inputs").get_to(r.inputs);
+  j.at("batch").get_to(r.batch);
+  j.at("timer").get_to(r.timer);
+  j.at("samples_ms").get_to(r.samples_ms);
+  j.at("host_samples_ms").get_to(r.host_samples_ms);
+  j.at("load_ms").get_to(r.load_ms);
+  j.at("prepare_ms").get_to(r.prepare_ms);
+  j.at("cold_ms").get_to(r.cold_ms);
+  j.at("warmup_iters").get_to(r.warmup_iters);
+  j.at("warmup_ms").get_to(r.warmup_ms);
+  j.at("threads").get_to(r.threads);
+  j.at("interop_threads").get_to(r.interop_threads);
+  if (!j.at("accuracy").is_null()) r.accuracy = j.at("accuracy").get<AccuracyStats>();
+  j.at("accuracy_note").get_to(r.accuracy_note);
+  j.at("output_shapes").get_to(r.output_shapes);
+  j.at("peak_rss_bytes").get_to(r.peak_rss_bytes);
+  if (!j.at("device_peak_allocated_bytes").is_null()) r.device_peak_allocated_bytes = j.at("device_peak_allocated_bytes").get<std::int64_t>();
+  if (!j.at("device_peak_reserved_bytes").is_null()) r.device_peak_reserved_bytes = j.at("device_peak_reserved_bytes").get<std::int64_t>();
+  r.runtime = j.at("runtime");
+}
+
+}  // namespace tb

@@ -1,0 +1,78 @@
+#pragma once
+// What the parent sends a worker process (a job file) and what the worker sends back (a
+// result file). Both are JSON so that a worker can be run by hand for debugging:
+//   torchbench-cli __worker --job job.json --result result.json
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/input_spec.hpp"
+#include "core/timing_options.hpp"
+#include "core/variant_spec.hpp"
+#include "util/accuracy.hpp"
+
+namespace tb {
+
+struct WorkerJob {
+  std::string model;              // ModelRef::text()
+  std::vector<InputSpec> inputs;  // explicit --input specs; empty: the model declares them
+  VariantSpec variant;
+  std::string device = "cpu";
+  std::uint64_t seed = 0;
+  TimingOptions timing;
+  std::string reference_outputs;  // the baseline's saved outputs; "" for the baseline itself
+  std::string outputs_path;       // where this worker saves its outputs
+  // Test-only fault injection (see docs/architecture.md): "", "segfault", "abort", "throw".
+  std::string fault;
+};
+
+// Where a worker failed, which decides the exit code: a baseline that fails to load or
+// cannot run its inputs is a model/input error (3); anything else is a variant failure (4).
+enum class FailureStage { none, load, inputs, passes, first_run, measure, accuracy, crash };
+
+struct WorkerResult {
+  FailureStage failure = FailureStage::none;
+  std::string error;
+
+  std::vector<InputSpec> inputs;        // as run, after passes such as batch=N
+  std::int64_t batch = 1;               // dim 0 of the first input with a shape
+  std::string timer;                    // "steady_clock" or "device_event"
+  std::vector<double> samples_ms;       // per-iteration latency (device time on a GPU)
+  std::vector<double> host_samples_ms;  // per-iteration host wall time (GPU runs only)
+  double load_ms = 0;                   // load or build the model
+  double prepare_ms = 0;                // apply the variant's passes
+  double cold_ms = 0;                   // the first forward call
+  std::int64_t warmup_iters = 0;
+  double warmup_ms = 0;
+  int threads = 0;
+  int interop_threads = 0;
+  std::optional<AccuracyStats> accuracy;  // against the baseline's outputs
+  std::string accuracy_note;              // why accuracy is missing or partial
+  std::vector<std::vector<std::int64_t>> output_shapes;
+  std::int64_t peak_rss_bytes = 0;
+  std::optional<std::int64_t> device_peak_allocated_bytes;
+  std::optional<std::int64_t> device_peak_reserved_bytes;
+  nlohmann::json runtime = nlohmann::json::object();  // LibTorch version and build, device
+
+  bool ok() const { return failure == FailureStage::none; }
+};
+
+const char* to_string(FailureStage stage);
+
+void to_json(nlohmann::json& j, const InputSpec& spec);
+void from_json(const nlohmann::json& j, InputSpec& spec);
+void to_json(nlohmann::json& j, const PassSpec& pass);
+void from_json(const nlohmann::json& j, PassSpec& pass);
+void to_json(nlohmann::json& j, const TimingOptions& options);
+void from_json(const nlohmann::json& j, TimingOptions& options);
+void to_json(nlohmann::json& j, const AccuracyStats& stats);
+void from_json(const nlohmann::json& j, AccuracyStats& stats);
+void to_json(nlohmann::json& j, const WorkerJob& job);
+void from_json(const nlohmann::json& j, WorkerJob& job);
+void to_json(nlohmann::json& j, const WorkerResult& result);
+void from_json(const nlohmann::json& j, WorkerResult& result);
+
+}  // namespace tb

@@ -1,0 +1,52 @@
+#pragma once
+// The model backend interface. Every source (a TorchScript file, a built-in architecture)
+// yields a Model; passes and the timing loop only see this interface. Today both backends
+// produce TorchScript modules; an AOTInductor (.pt2) backend would return nullptr from
+// torchscript() and passes that need TorchScript refuse it with a clear reason.
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include <torch/script.h>
+
+#include "core/input_spec.hpp"
+#include "core/model_ref.hpp"
+
+namespace tb::model {
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  // "torchscript" or "builtin".
+  virtual std::string_view backend() const = 0;
+
+  // Inputs the model carries with it (built-in defaults or archive metadata); may be empty.
+  virtual const std::vector<InputSpec>& declared_inputs() const = 0;
+
+  // One inference call. Throws what the model throws (c10::Error, ...).
+  virtual c10::IValue run(const std::vector<c10::IValue>& inputs) = 0;
+
+  virtual void to(c10::Device device) = 0;
+
+  // The TorchScript module behind this model, or nullptr for a non-TorchScript backend.
+  // Graph passes replace it through set_torchscript().
+  virtual torch::jit::Module* torchscript() = 0;
+  virtual void set_torchscript(torch::jit::Module module) = 0;
+};
+
+// Loads a file or builds a built-in (weights from `seed`), in eval mode. Throws ModelError
+// (exit code 3) naming the file or built-in and the reason; UsageError for unknown built-in
+// parameters.
+std::unique_ptr<Model> load_model(const ModelRef& ref, std::uint64_t seed);
+
+// Checks that a reference can be loaded at all (the file exists and is a regular readable
+// file; the built-in and its parameters exist), without loading. Throws like load_model.
+void check_model_ref(const ModelRef& ref);
+
+// Name of the extra file inside a TorchScript archive that declares its inputs:
+// {"version": 1, "inputs": ["1x3x224x224:float32", ...]} (see docs/report-schema.md).
+inline constexpr const char* kInputMetadataFile = "torchbench_inputs.json";
+
+}  // namespace tb::model

@@ -1,0 +1,64 @@
+#include "model/torchscript_model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "model/errors.hpp"
+#include "util/errors.hpp"
+
+namespace tb::model {
+
+TorchScriptModel::TorchScriptModel(torch::jit::Module module, std::vector<InputSpec> inputs,
+                                   std::string_view backend)
+    : module_(std::move(module)),
+      forward_(module_.get_method("forward")),
+      inputs_(std::move(inputs)),
+      backend_(backend) {}
+
+c10::IValue TorchScriptModel::run(const std::vector<c10::IValue>& inputs) {
+  return forward_(inputs);
+}
+
+void TorchScriptModel::to(c10::Device device) { module_.to(device); }
+
+void TorchScriptModel::set_torchscript(torch::jit::Module module) {
+  module_ = std::move(module);
+  forward_ = module_.get_method("forward");
+}
+
+namespace {
+
+std::vector<InputSpec> parse_input_metadata(const std::filesystem::path& path, const std::string& text) {
+  const auto where = "input metadata (" + std::string(kInputMetadataFile) + ") in '" + path.string() + "'";
+  try {
+    const auto json = nlohmann::json::parse(text);
+    if (json.value("version", 0) != 1) throw std::runtime_error("unsupported version, expected 1");
+    std::vector<InputSpec> inputs;
+    for (const auto& item : json.at("inputs")) inputs.push_back(parse_input_spec(item.get<std::string>()));
+    return inputs;
+  } catch (const std::exception& e) {
+    throw ModelError("invalid " + where + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Model> load_torchscript_file(const std::filesystem::path& path) {
+  check_model_ref(ModelRef{ModelRef::Kind::file, path.string(), {}});
+  torch::jit::ExtraFilesMap extra{{kInputMetadataFile, ""}};
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(path.string(), c10::Device(c10::kCPU), extra);
+  } catch (const std::exception& e) {
+    throw ModelError("cannot load '" + path.string() + "' as a TorchScript archive: " + first_line(e) +
+                     " (export it with torch.jit.script or torch.jit.trace and torch.jit.save)");
+  }
+  if (!module.find_method("forward")) {
+    throw ModelError("'" + path.string() + "' has no forward method to benchmark");
+  }
+  module.eval();
+  std::vector<InputSpec> inputs;
+  if (const auto& text = extra[kInputMetadataFile]; !text.empty()) inputs = parse_input_metadata(path, text);
+  return std::make_unique<TorchScriptModel>(std::move(module), std::move(inputs), "torchscript");
+}
+
+}  // namespace tb::model

@@ -1,0 +1,16 @@
+// `inference-mode`: c10::InferenceMode around the timed calls (torch.inference_mode()):
+// no autograd and no version-counter or view tracking on the tensors it creates.
+#include <c10/core/InferenceMode.h>
+
+#include "passes/pass.hpp"
+
+namespace tb::passes {
+
+extern const PassInfo kInferenceModePass = {
+    "inference-mode", "c10::InferenceMode (torch.inference_mode): no autograd, no version counters",
+    ValueKind::none, "autograd", Stage::execution, false,
+    [](VariantContext& context, const PassSpec&) {
+      context.scopes.push_back(std::make_shared<c10::InferenceMode>());
+    }};
+
+}  // namespace tb::passes

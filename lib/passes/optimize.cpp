@@ -1,0 +1,17 @@
+// `optimize`: torch.jit.optimize_for_inference — freezes if needed, then applies the
+// inference graph rewrites (MKLDNN convolutions on CPU, conv/add/relu fusions, ...).
+#include <torch/csrc/jit/api/module.h>
+
+#include "passes/pass.hpp"
+
+namespace tb::passes {
+
+extern const PassInfo kOptimizePass = {
+    "optimize", "torch.jit.optimize_for_inference (freezes first if needed)", ValueKind::none, "",
+    Stage::model, true,
+    [](VariantContext& context, const PassSpec&) {
+      auto& model = *context.model;
+      model.set_torchscript(torch::jit::optimize_for_inference(*model.torchscript()));
+    }};
+
+}  // namespace tb::passes

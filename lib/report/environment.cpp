@@ -1,0 +1,69 @@
+#include "report/environment.hpp"
+
+#include <fmt/format.h>
+
+#include "util/strings.hpp"
+#include "util/version.hpp"
+
+namespace tb::report {
+
+nlohmann::json environment_json(const SystemInfo& s, const nlohmann::json& libtorch, const std::string& device) {
+  nlohmann::json gpus = nlohmann::json::array();
+  for (const auto& gpu : s.gpus) gpus.push_back({{"name", gpu.name}, {"bus", gpu.bus}});
+  return {
+      {"tool_version", tool_version()},
+      {"git_sha", git_sha()},
+      {"date", utc_timestamp_now()},
+      {"hostname", s.hostname},
+      {"os", s.os},
+      {"arch", s.arch},
+      {"cpu",
+       {{"model", s.cpu_model},
+        {"logical_cpus", s.logical_cpus},
+        {"physical_cores", s.physical_cores},
+        {"affinity_cpus", s.affinity_cpus},
+        {"flags", s.cpu_flags},
+        {"governor", s.governor.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.governor)}}},
+      {"load_average_1m", s.load_average_1m ? nlohmann::json(*s.load_average_1m) : nlohmann::json(nullptr)},
+      {"libtorch", libtorch},
+      {"device", device},
+      {"gpus", gpus},
+      {"nvidia_driver", s.nvidia_driver.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.nvidia_driver)},
+  };
+}
+
+namespace {
+
+std::string scalar_text(const nlohmann::json& value) {
+  if (value.is_null()) return "n/a";
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "yes" : "no";
+  if (value.is_array()) {
+    std::string text;
+    for (const auto& item : value) {
+      text += (text.empty() ? "" : " ") + (item.is_object() ? item.value("name", item.dump()) : scalar_text(item));
+    }
+    return text.empty() ? "none" : text;
+  }
+  return value.dump();
+}
+
+void append_lines(const nlohmann::json& object, const std::string& prefix, std::string& out) {
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_object()) {
+      append_lines(value, prefix + key + ".", out);
+    } else {
+      out += fmt::format("{:<32} {}\n", prefix + key, scalar_text(value));
+    }
+  }
+}
+
+}  // namespace
+
+std::string environment_text(const nlohmann::json& environment) {
+  std::string out;
+  append_lines(environment, "", out);
+  return out;
+}
+
+}  // namespace tb::report

@@ -1,0 +1,54 @@
+#pragma once
+// The JSON report (see docs/report-schema.md). Torch-free: built from worker results.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/timing_options.hpp"
+#include "core/worker_protocol.hpp"
+
+namespace tb::report {
+
+inline constexpr int kSchemaVersion = 1;
+
+// One (model, variant) as the orchestrator saw it.
+struct VariantOutcome {
+  std::string model;
+  VariantSpec variant;
+  bool is_baseline = false;
+  std::string status = "ok";  // "ok" | "failed" | "skipped"
+  std::string error;          // one line when not ok
+  std::optional<WorkerResult> result;  // what the worker sent back, if it did
+  std::string worker_outcome;          // "exit code 0", "killed by signal 11 (SIGSEGV)"
+  double worker_wall_seconds = 0;
+  std::int64_t worker_max_rss_bytes = 0;
+};
+
+// Per-item latency speedup of `v` over `baseline`: (base median / base batch) / (v median /
+// v batch). nullopt when either has no samples.
+std::optional<double> speedup(const VariantOutcome& v, const VariantOutcome& baseline);
+
+// Items per second over the measured time: batch * iterations / sum of samples.
+double throughput_per_s(const WorkerResult& result);
+
+// One entry of "results".
+nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* baseline);
+
+struct RunConfig {
+  std::string model;
+  std::vector<std::string> inputs;  // --input as given (empty: from the model)
+  std::vector<VariantSpec> variants;
+  std::string baseline;
+  std::string device;
+  std::uint64_t seed = 0;
+  TimingOptions timing;
+  std::optional<double> variant_timeout_seconds;
+};
+
+// The whole report: schema_version, tool, created_at, environment, config, results, summary.
+nlohmann::json build_report(const RunConfig& config, const nlohmann::json& environment,
+                            const std::vector<VariantOutcome>& outcomes, int exit_code);
+
+}  // namespace tb::report

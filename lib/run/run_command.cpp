@@ -1,0 +1,166 @@
+#include "run/run_command.hpp"
+
+#include <cstdlib>
+#include <iostream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/input_spec.hpp"
+#include "core/model_ref.hpp"
+#include "core/variant_spec.hpp"
+#include "measure/runtime_info.hpp"
+#include "model/builtin_models.hpp"
+#include "model/model.hpp"
+#include "passes/pass.hpp"
+#include "report/environment.hpp"
+#include "report/table.hpp"
+#include "run/worker_pool.hpp"
+#include "util/atomic_file.hpp"
+#include "util/errors.hpp"
+#include "util/statistics.hpp"
+#include "util/strings.hpp"
+#include "util/subprocess.hpp"
+#include "util/system_info.hpp"
+
+namespace tb::run {
+namespace {
+
+std::vector<VariantSpec> resolve_variants(const RunOptions& options) {
+  std::vector<VariantSpec> variants;
+  for (const auto& text : options.variants.empty() ? default_variants() : options.variants) {
+    variants.push_back(parse_variant(text));
+  }
+  std::vector<SweepSpec> sweeps;
+  for (const auto& text : options.sweeps) sweeps.push_back(parse_sweep(text));
+  variants = expand_sweeps(variants, sweeps);
+  std::set<std::string> names;
+  for (const auto& variant : variants) {
+    if (!names.insert(variant.name).second) {
+      throw UsageError("variant name '" + variant.name + "' is used twice; give each --variant its own name");
+    }
+    passes::validate_variant(variant);
+  }
+  return variants;
+}
+
+std::size_t baseline_index(const std::vector<VariantSpec>& variants, const std::string& baseline) {
+  if (baseline.empty()) return 0;
+  std::vector<std::string_view> names;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    if (variants[i].name == baseline) return i;
+    names.push_back(variants[i].name);
+  }
+  throw UsageError("--baseline '" + baseline + "' is not one of the variants" + did_you_mean(baseline, names));
+}
+
+// Test-only fault injection (docs/architecture.md): TORCHBENCH_TEST_FAULT=VARIANT:KIND makes
+// that variant's worker segfault, abort, throw, exit or hang.
+std::string injected_fault(const std::string& variant) {
+  const char* spec = std::getenv("TORCHBENCH_TEST_FAULT");
+  if (!spec) return "";
+  const std::string text(spec);
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || text.substr(0, colon) != variant) return "";
+  return text.substr(colon + 1);
+}
+
+std::string progress_line(const report::VariantOutcome& o, std::size_t done, std::size_t total) {
+  std::string line = fmt::format("[{}/{}] {}: ", done, total, o.variant.name);
+  if (o.status != "ok") return line + "FAILED: " + o.error;
+  const auto s = summarize(o.result->samples_ms);
+  return line + fmt::format("median {:.4g} ms, cv {:.1f}%, {} iterations, {:.1f} s", s.median, s.cv * 100,
+                            s.count, o.worker_wall_seconds);
+}
+
+// A baseline that cannot load its model or run its inputs means every variant would fail
+// the same way: that is a model/input error (exit 3), not a partial result.
+bool is_model_or_input_failure(const report::VariantOutcome& baseline) {
+  if (!baseline.result) return false;
+  const auto stage = baseline.result->failure;
+  return stage == FailureStage::load || stage == FailureStage::inputs || stage == FailureStage::first_run;
+}
+
+}  // namespace
+
+std::vector<std::string> default_variants() {
+  return {"naive=grad", "no-grad=no-grad", "inference-mode=inference-mode",
+          "optimized=inference-mode,freeze,optimize"};
+}
+
+int run_command(const RunOptions& options) {
+  // Everything that can be checked without running a model is checked first.
+  const auto model_text = options.model.empty()
+                              ? "builtin:" + std::string(model::builtin_model_table().front().name)
+                              : options.model;
+  const auto model_ref = parse_model_ref(model_text);
+  std::vector<InputSpec> inputs;
+  for (const auto& text : options.inputs) inputs.push_back(parse_input_spec(text));
+  const auto variants = resolve_variants(options);
+  const auto baseline = baseline_index(variants, options.baseline);
+  validate(options.timing);
+  if (options.variant_timeout_seconds && !(*options.variant_timeout_seconds > 0)) {
+    throw UsageError("--variant-timeout must be more than 0 seconds");
+  }
+  measure::check_device(options.device);
+  if (!options.output.empty() && options.output != "-") check_writable_destination(options.output);
+  model::check_model_ref(model_ref);
+
+  TempDir work_dir;
+  WorkerLauncher launcher(current_executable(), work_dir.path(), options.variant_timeout_seconds);
+  std::vector<std::size_t> order = {baseline};
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    if (i != baseline) order.push_back(i);
+  }
+  std::vector<report::VariantOutcome> outcomes(variants.size());
+  std::ostream& progress = std::cerr;
+  bool have_reference = false;
+  for (std::size_t n = 0; n < order.size(); ++n) {
+    const auto index = order[n];
+    WorkerJob job;
+    job.model = model_ref.text();
+    job.inputs = inputs;
+    job.variant = variants[index];
+    job.device = options.device;
+    job.seed = options.seed;
+    job.timing = options.timing;
+    job.outputs_path = index == baseline ? launcher.outputs_path(index).string() : "";
+    job.reference_outputs = have_reference ? launcher.outputs_path(baseline).string() : "";
+    job.fault = injected_fault(job.variant.name);
+    auto outcome = launcher.run(job, index);
+    outcome.is_baseline = index == baseline;
+    if (index == baseline) {
+      if (outcome.status != "ok" && is_model_or_input_failure(outcome)) throw ModelError(outcome.result->error);
+      have_reference = outcome.status == "ok";
+    } else if (!have_reference && outcome.result && outcome.status == "ok") {
+      outcome.result->accuracy_note = "no accuracy: the baseline failed";
+    }
+    if (!options.quiet) progress << progress_line(outcome, n + 1, order.size()) << std::endl;
+    outcomes[index] = std::move(outcome);
+  }
+
+  bool any_failed = false;
+  for (const auto& o : outcomes) any_failed |= o.status != "ok";
+  const int exit_code = static_cast<int>(any_failed ? ExitCode::partial : ExitCode::ok);
+
+  std::ostream& table_stream = options.output == "-" ? std::cerr : std::cout;
+  table_stream << "\nmodel " << model_ref.text() << " on " << options.device << "\n"
+               << report::render_table(outcomes) << std::flush;
+
+  if (!options.output.empty()) {
+    report::RunConfig config{model_ref.text(), options.inputs, variants, variants[baseline].name,
+                             options.device, options.seed, options.timing, options.variant_timeout_seconds};
+    const auto environment =
+        report::environment_json(read_system_info(), measure::libtorch_info(), options.device);
+    const auto text = report::build_report(config, environment, outcomes, exit_code).dump(2) + "\n";
+    if (options.output == "-") {
+      std::cout << text << std::flush;
+    } else {
+      write_file_atomic(options.output, text);
+      if (!options.quiet) progress << "report written to " << options.output << "\n";
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace tb::run

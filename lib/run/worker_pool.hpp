@@ -1,0 +1,43 @@
+#pragma once
+// Runs one worker process per variant and turns whatever happens to it into an outcome.
+#include <filesystem>
+#include <optional>
+
+#include "core/worker_protocol.hpp"
+#include "report/report.hpp"
+
+namespace tb::run {
+
+class WorkerLauncher {
+ public:
+  // Job, result, output and log files go into `work_dir`.
+  WorkerLauncher(std::filesystem::path executable, std::filesystem::path work_dir,
+                 std::optional<double> timeout_seconds);
+
+  // Runs the job to completion in a child process. A result the worker wrote is returned as
+  // is; a crash, a kill, a timeout or a missing result becomes a failed outcome naming the
+  // reason and the last line the worker printed on stderr.
+  report::VariantOutcome run(const WorkerJob& job, std::size_t index);
+
+  std::filesystem::path outputs_path(std::size_t index) const;
+
+ private:
+  std::filesystem::path executable_;
+  std::filesystem::path work_dir_;
+  std::optional<double> timeout_seconds_;
+};
+
+// A private temporary directory, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace tb::run

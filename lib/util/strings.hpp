@@ -1,0 +1,34 @@
+#pragma once
+// Small string helpers shared by the parsers.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tb {
+
+std::string_view trim(std::string_view text);
+
+// Splits on every occurrence of `sep`; "a,,b" gives {"a", "", "b"}; "" gives {""}.
+std::vector<std::string> split(std::string_view text, char sep);
+
+// Whole-string integer / floating-point parses; nullopt on junk, overflow or empty input.
+std::optional<std::int64_t> parse_int(std::string_view text);
+std::optional<double> parse_double(std::string_view text);
+
+// Levenshtein distance.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The closest candidate within a small edit distance (or sharing a prefix), or "" if none
+// is close enough: for "unknown pass 'frezee'; did you mean 'freeze'?".
+std::string closest_match(std::string_view word, std::span<const std::string_view> candidates);
+
+// " (did you mean 'X'?)" or "".
+std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates);
+
+// Current UTC time as ISO 8601 with a trailing Z, e.g. "2026-11-25T00:12:03Z".
+std::string utc_timestamp_now();
+
+}  // namespace tb

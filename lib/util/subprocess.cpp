@@ -1,0 +1,89 @@
+#include "util/subprocess.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace tb {
+
+std::string ProcessOutcome::describe() const {
+  if (timed_out) return "timed out after " + std::to_string(static_cast<long>(wall_seconds)) + " s";
+  if (signaled) {
+    const char* name = sigabbrev_np(signal);
+    return "killed by signal " + std::to_string(signal) + (name ? std::string(" (SIG") + name + ")" : "");
+  }
+  return "exit code " + std::to_string(exit_code);
+}
+
+pid_t spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& stdout_path,
+                    const std::filesystem::path& stderr_path) {
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    throw std::runtime_error("cannot start '" + argv[0] + "': " + std::strerror(rc));
+  }
+  return pid;
+}
+
+ProcessOutcome wait_process(pid_t pid, std::optional<std::chrono::duration<double>> timeout) {
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  ProcessOutcome outcome;
+  int status = 0;
+  rusage usage{};
+  auto poll_interval = std::chrono::milliseconds(1);
+  while (true) {
+    const pid_t done = wait4(pid, &status, timeout ? WNOHANG : 0, &usage);
+    if (done == pid) break;
+    if (done < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(std::string("waiting for a worker failed: ") + std::strerror(errno));
+    }
+    if (timeout && clock::now() - start > *timeout) {
+      kill(pid, SIGKILL);
+      wait4(pid, &status, 0, &usage);
+      outcome.timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_for(poll_interval);
+    poll_interval = std::min(poll_interval * 2, std::chrono::milliseconds(50));
+  }
+  outcome.wall_seconds = std::chrono::duration<double>(clock::now() - start).count();
+  outcome.max_rss_kib = usage.ru_maxrss;
+  if (!outcome.timed_out && WIFEXITED(status)) {
+    outcome.exited = true;
+    outcome.exit_code = WEXITSTATUS(status);
+  } else if (!outcome.timed_out && WIFSIGNALED(status)) {
+    outcome.signaled = true;
+    outcome.signal = WTERMSIG(status);
+  }
+  return outcome;
+}
+
+std::filesystem::path current_executable() {
+  return std::filesystem::read_symlink("/proc/self/exe");
+}
+
+}  // namespace tb
