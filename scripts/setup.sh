@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Idempotent setup on a fresh Debian 12/13 machine: system packages, the project venv with
+# LibTorch (pip torch wheel), configure and build. Safe to run again: it only does what is
+# missing, then an incremental build.
+#
+# Environment:
+#   TB_TORCH_SPEC   pip requirement for LibTorch            (default: torch==2.13.0)
+#   Torch_DIR       use this LibTorch instead of the venv's (any LibTorch 2.x CMake config dir)
+#   TB_BUILD_DIR    build directory                         (default: build)
+#   TB_BUILD_TYPE   CMake build type                        (default: RelWithDebInfo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+log() { echo "setup: $*" >&2; }
+
+# --- System packages ------------------------------------------------------------------
+packages=(g++ cmake ninja-build ccache git libcli11-dev nlohmann-json3-dev libfmt-dev catch2)
+# Any python3 that can make a venv with pip will do (Debian's needs python3-venv).
+if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -m ensurepip --version >/dev/null 2>&1; then
+  packages+=(python3 python3-venv)
+fi
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 2
+  fi
+fi
+
+# --- Python venv with LibTorch ------------------------------------------------------------
+torch_spec=${TB_TORCH_SPEC:-torch==2.13.0}
+if [[ ! -x .venv/bin/python ]]; then
+  log "creating .venv"
+  python3 -m venv .venv
+fi
+wanted_version=${torch_spec#torch==}
+if ! .venv/bin/python -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] == '$wanted_version' else 1)" 2>/dev/null; then
+  log "installing $torch_spec into .venv (LibTorch comes with the wheel)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check "$torch_spec"
+fi
+
+# --- Configure and build --------------------------------------------------------------------
+build_dir=${TB_BUILD_DIR:-build}
+cmake_args=(-S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${TB_BUILD_TYPE:-RelWithDebInfo}"
+            -DTB_PYTHON="$root/.venv/bin/python")
+if [[ -n ${Torch_DIR:-} ]]; then
+  cmake_args+=(-DTorch_DIR="$Torch_DIR")
+else
+  cmake_args+=(-DCMAKE_PREFIX_PATH="$(.venv/bin/python -c 'import torch; print(torch.utils.cmake_prefix_path)')")
+fi
+if [[ ! -f $build_dir/CMakeCache.txt ]]; then
+  log "configuring $build_dir"
+  cmake "${cmake_args[@]}" >/dev/null
+fi
+log "building (first build takes a few minutes)"
+cmake --build "$build_dir" -j "$(nproc)"
+log "ready: $build_dir/apps/torchbench-cli/torchbench-cli"
