@@ -96,6 +96,7 @@ void from_json(const nlohmann::json& j, WorkerJob& job) {
 void to_json(nlohmann::json& j, const WorkerResult& r) {
   j = {{"failure", to_string(r.failure)},
        {"error", r.error},
+       {"error_exit_code", r.error_exit_code},
        {"inputs", r.inputs},
        {"batch", r.batch},
        {"timer", r.timer},
@@ -119,6 +120,7 @@ void to_json(nlohmann::json& j, const WorkerResult& r) {
 void from_json(const nlohmann::json& j, WorkerResult& r) {
   r.failure = stage_from_string(j.at("failure").get<std::string>());
   j.at("error").get_to(r.error);
+  j.at("error_exit_code").get_to(r.error_exit_code);
   j.at("inputs").get_to(r.inputs);
   j.at("batch").get_to(r.batch);
   j.at("timer").get_to(r.timer);

@@ -36,6 +36,9 @@ enum class FailureStage { none, load, inputs, passes, first_run, measure, accura
 struct WorkerResult {
   FailureStage failure = FailureStage::none;
   std::string error;
+  // The exit code this error means when it stops the whole run: 2 for a usage error (e.g.
+  // bad built-in parameters), 3 for a model or input error.
+  int error_exit_code = 3;
 
   std::vector<InputSpec> inputs;        // as run, after passes such as batch=N
   std::int64_t batch = 1;               // dim 0 of the first input with a shape

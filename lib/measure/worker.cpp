@@ -152,6 +152,7 @@ WorkerResult run_variant(const WorkerJob& job) {
     result.failure = FailureStage::none;
   } catch (const std::exception& e) {
     result.error = message_of(e);
+    if (const auto* error = dynamic_cast<const Error*>(&e)) result.error_exit_code = static_cast<int>(error->code());
     if (result.failure == FailureStage::none) result.failure = FailureStage::crash;
   }
   rusage usage{};

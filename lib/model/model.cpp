@@ -84,7 +84,7 @@ std::unique_ptr<Model> load_model(const ModelRef& ref, std::uint64_t seed) {
     auto built = info.build(params, seed);
     return std::make_unique<TorchScriptModel>(std::move(built.module), std::move(built.inputs), "builtin");
   } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("builtin:") + ref.name + ": " + e.what());
+    throw UsageError(std::string(e.what()) + " (see `torchbench-cli models`)");
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {

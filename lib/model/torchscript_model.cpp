@@ -49,7 +49,10 @@ std::unique_ptr<Model> load_torchscript_file(const std::filesystem::path& path) 
   try {
     module = torch::jit::load(path.string(), c10::Device(c10::kCPU), extra);
   } catch (const std::exception& e) {
-    throw ModelError("cannot load '" + path.string() + "' as a TorchScript archive: " + first_line(e) +
+    // Keep the first sentence: LibTorch's zip reader appends a paragraph of speculation.
+    auto reason = first_line(e);
+    if (const auto end = reason.find(". "); end != std::string::npos) reason.resize(end);
+    throw ModelError("cannot load '" + path.string() + "' as a TorchScript archive: " + reason +
                      " (export it with torch.jit.script or torch.jit.trace and torch.jit.save)");
   }
   if (!module.find_method("forward")) {

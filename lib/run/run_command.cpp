@@ -51,7 +51,10 @@ std::size_t baseline_index(const std::vector<VariantSpec>& variants, const std::
     if (variants[i].name == baseline) return i;
     names.push_back(variants[i].name);
   }
-  throw UsageError("--baseline '" + baseline + "' is not one of the variants" + did_you_mean(baseline, names));
+  std::string listed;
+  for (const auto name : names) listed += (listed.empty() ? "" : ", ") + std::string(name);
+  throw UsageError("--baseline '" + baseline + "' is not one of the variants" + did_you_mean(baseline, names) +
+                   "; variants: " + listed);
 }
 
 // Test-only fault injection (docs/architecture.md): TORCHBENCH_TEST_FAULT=VARIANT:KIND makes
@@ -130,7 +133,17 @@ int run_command(const RunOptions& options) {
     auto outcome = launcher.run(job, index);
     outcome.is_baseline = index == baseline;
     if (index == baseline) {
-      if (outcome.status != "ok" && is_model_or_input_failure(outcome)) throw ModelError(outcome.result->error);
+      if (outcome.status != "ok" && is_model_or_input_failure(outcome)) {
+        const auto& r = *outcome.result;
+        auto message = r.error;
+        if (r.failure == FailureStage::first_run) {
+          std::string shapes;
+          for (const auto& input : r.inputs) shapes += (shapes.empty() ? "" : ", ") + to_string(input);
+          message = "the model failed on its first call with inputs " + shapes + ": " + r.error +
+                    "; check --input (one per model input, with the right shape and dtype)";
+        }
+        throw Error(static_cast<ExitCode>(r.error_exit_code), message);
+      }
       have_reference = outcome.status == "ok";
     } else if (!have_reference && outcome.result && outcome.status == "ok") {
       outcome.result->accuracy_note = "no accuracy: the baseline failed";
