@@ -1,6 +1,6 @@
-#include <ATen/DeviceAccelerator.h>
 #include <c10/core/Event.h>
 
+#include "measure/device.hpp"
 #include "measure/timers.hpp"
 
 namespace tb::measure {
@@ -15,10 +15,10 @@ struct DeviceEventTimer::Events {
         start(d.type(), c10::EventFlag::BACKEND_DEFAULT),  // BACKEND_DEFAULT enables timing
         stop(d.type(), c10::EventFlag::BACKEND_DEFAULT) {}
 
-  c10::Stream stream() const { return at::accelerator::getCurrentStream(device.index()); }
+  c10::Stream stream() const { return current_stream(device); }
 };
 
-DeviceEventTimer::DeviceEventTimer(c10::Device device) : events_(std::make_unique<Events>(device)) {}
+DeviceEventTimer::DeviceEventTimer(c10::Device device) : events_(std::make_unique<Events>(with_index(device))) {}
 DeviceEventTimer::~DeviceEventTimer() = default;
 
 void DeviceEventTimer::record_start() { events_->start.record(events_->stream()); }

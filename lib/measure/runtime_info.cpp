@@ -1,10 +1,10 @@
 #include "measure/runtime_info.hpp"
 
 #include <ATen/Context.h>
-#include <ATen/DeviceAccelerator.h>
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
+#include "measure/device.hpp"
 #include "util/errors.hpp"
 
 namespace tb::measure {
@@ -20,9 +20,9 @@ nlohmann::json libtorch_info() {
       {"default_threads", at::get_num_threads()},
       {"default_interop_threads", at::get_num_interop_threads()},
   };
-  const auto accelerator = at::accelerator::getAccelerator(false);
-  info["accelerator"] = accelerator ? c10::DeviceTypeName(*accelerator, true) : "none";
-  info["accelerator_count"] = accelerator ? static_cast<int>(at::accelerator::deviceCount()) : 0;
+  const int cuda_devices = at::hasCUDA() ? device_count(c10::DeviceType::CUDA) : 0;
+  info["accelerator"] = cuda_devices > 0 ? "cuda" : "none";
+  info["accelerator_count"] = cuda_devices;
   return info;
 }
 
@@ -40,7 +40,7 @@ void check_device(const std::string& text) {
                      ": this LibTorch has no usable CUDA (a CPU-only build, or no GPU/driver); "
                      "build against a CUDA LibTorch on a GPU machine or use --device cpu");
   }
-  const auto count = at::accelerator::deviceCount();
+  const auto count = device_count(c10::DeviceType::CUDA);
   if (device.has_index() && device.index() >= count) {
     throw UsageError("--device " + text + ": only " + std::to_string(count) + " CUDA device(s) visible");
   }

@@ -1,6 +1,5 @@
 #include "measure/worker.hpp"
 
-#include <ATen/DeviceAccelerator.h>
 #include <ATen/Parallel.h>
 #include <sys/resource.h>
 
@@ -12,6 +11,7 @@
 
 #include "core/model_ref.hpp"
 #include "core/timed_loop.hpp"
+#include "measure/device.hpp"
 #include "measure/runtime_info.hpp"
 #include "measure/timers.hpp"
 #include "model/errors.hpp"
@@ -47,12 +47,6 @@ void inject_fault(const std::string& fault) {
   if (fault == "hang") {
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
-}
-
-c10::Device resolve_device(const std::string& text) {
-  c10::Device device(text);
-  if (!device.is_cpu() && !device.has_index()) device.set_index(at::accelerator::getDeviceIndex());
-  return device;
 }
 
 template <class Timer>
@@ -92,7 +86,7 @@ WorkerResult run_variant(const WorkerJob& job) {
     result.runtime = libtorch_info();
 
     result.failure = FailureStage::load;
-    context.device = resolve_device(job.device);
+    context.device = with_index(c10::Device(job.device));
     auto start = Clock::now();
     auto model = model::load_model(parse_model_ref(job.model), job.seed);
     model->to(context.device);
@@ -125,15 +119,15 @@ WorkerResult run_variant(const WorkerJob& job) {
     result.prepare_ms = ms_since(start);
 
     const bool on_device = !context.device.is_cpu();
-    if (on_device) at::accelerator::resetPeakStats(context.device.index());
     if (on_device) {
       result.timer = "device_event";
+      reset_peak_memory(context.device);
       DeviceEventTimer timer(context.device);
       measure_with(timer, *model, inputs, job, result);
-      const auto stats = at::accelerator::getDeviceStats(context.device.index());
-      const auto aggregate = static_cast<std::size_t>(c10::CachingAllocator::StatType::AGGREGATE);
-      result.device_peak_allocated_bytes = stats.allocated_bytes[aggregate].peak;
-      result.device_peak_reserved_bytes = stats.reserved_bytes[aggregate].peak;
+      if (const auto memory = peak_memory(context.device)) {
+        result.device_peak_allocated_bytes = memory->peak_allocated_bytes;
+        result.device_peak_reserved_bytes = memory->peak_reserved_bytes;
+      }
     } else {
       result.timer = "steady_clock";
       SteadyClockTimer timer;
