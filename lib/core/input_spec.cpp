@@ -19,6 +19,8 @@ constexpr std::string_view kForm =
 }
 
 std::string format_number(double value) {
+  // Whole numbers as the user writes them ("30522", not "3.0522e+04").
+  if (value == std::floor(value) && std::abs(value) < 1e15) return std::to_string(static_cast<long long>(value));
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.17g", value);
   // Shortest form that still round-trips: try fewer digits first.

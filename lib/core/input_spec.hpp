@@ -14,6 +14,8 @@ struct ValueRange {
   double low = 0;
   double high = 0;
   bool high_inclusive = false;  // `[a,b]` vs `[a,b)`
+
+  bool operator==(const ValueRange&) const = default;
 };
 
 struct InputSpec {

@@ -1,0 +1,174 @@
+// The pass registry: validate_variant's checks, and apply_stage on inputs and on a real
+// (small) built-in model.
+#include <string>
+#include <vector>
+
+#include "catch.hpp"
+#include "core/model_ref.hpp"
+#include "core/variant_spec.hpp"
+#include "model/builtin_models.hpp"
+#include "model/inputs.hpp"
+#include "model/model.hpp"
+#include "model/outputs.hpp"
+#include "passes/pass.hpp"
+#include "util/errors.hpp"
+
+using tb::parse_variant;
+using tb::passes::apply_stage;
+using tb::passes::Stage;
+using tb::passes::validate_variant;
+
+namespace {
+
+std::string validation_error(const std::string& variant_text) {
+  try {
+    validate_variant(parse_variant(variant_text));
+  } catch (const tb::UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("the pass table", "[passes]") {
+  std::vector<std::string> names;
+  for (const auto* pass : tb::passes::pass_table()) names.emplace_back(pass->name);
+  CHECK(names == std::vector<std::string>{"grad", "no-grad", "inference-mode", "freeze", "optimize", "threads",
+                                          "interop-threads", "batch"});
+  for (const auto* pass : tb::passes::pass_table()) {
+    INFO(pass->name);
+    CHECK(tb::passes::find_pass(pass->name) == pass);
+    CHECK_FALSE(pass->summary.empty());
+    CHECK(pass->apply != nullptr);
+  }
+  CHECK(tb::passes::find_pass("nope") == nullptr);
+  CHECK(tb::passes::find_pass("batch")->stage == Stage::inputs);
+  CHECK(tb::passes::find_pass("freeze")->stage == Stage::model);
+  CHECK(tb::passes::find_pass("freeze")->needs_torchscript);
+  CHECK(tb::passes::find_pass("threads")->stage == Stage::process);
+  CHECK(tb::passes::find_pass("no-grad")->stage == Stage::execution);
+}
+
+TEST_CASE("validate_variant accepts valid variants", "[passes]") {
+  CHECK_NOTHROW(validate_variant(parse_variant("plain=")));
+  CHECK_NOTHROW(validate_variant(parse_variant("fast=freeze,optimize,threads=2")));
+  CHECK_NOTHROW(validate_variant(parse_variant("b=inference-mode,batch=8,interop-threads=1")));
+  CHECK_NOTHROW(validate_variant(parse_variant("g=grad")));
+}
+
+TEST_CASE("validate_variant errors name the variant and the problem", "[passes]") {
+  SECTION("an unknown pass suggests the closest") {
+    const auto message = validation_error("v=frezee");
+    CHECK_THAT(message, tbtest::contains("variant 'v'"));
+    CHECK_THAT(message, tbtest::contains("unknown pass 'frezee'"));
+    CHECK_THAT(message, tbtest::contains("did you mean 'freeze'"));
+    CHECK_THAT(validation_error("v=optimise"), tbtest::contains("did you mean 'optimize'"));
+    CHECK_THAT(validation_error("v=nograd"), tbtest::contains("did you mean 'no-grad'"));
+  }
+  SECTION("an unknown pass with nothing close") {
+    const auto message = validation_error("v=quantize");
+    CHECK_THAT(message, tbtest::contains("unknown pass 'quantize'"));
+    CHECK_THAT(message, !tbtest::contains("did you mean"));
+  }
+  SECTION("a value on a flag pass") {
+    CHECK_THROWS_AS(validate_variant(parse_variant("v=freeze=1")), tb::UsageError);
+    CHECK_THAT(validation_error("v=freeze=1"), tbtest::contains("takes no value"));
+  }
+  SECTION("integer passes need a positive integer") {
+    CHECK_THAT(validation_error("v=threads"), tbtest::contains("needs a positive integer"));
+    CHECK_THAT(validation_error("v=threads=0"), tbtest::contains("(got '0')"));
+    CHECK_THAT(validation_error("v=batch=-4"), tbtest::contains("(got '-4')"));
+    CHECK_THAT(validation_error("v=batch=two"), tbtest::contains("(got 'two')"));
+    CHECK_THAT(validation_error("v=interop-threads=1.5"), tbtest::contains("needs a positive integer"));
+  }
+  SECTION("a duplicate pass") {
+    CHECK_THAT(validation_error("v=freeze,optimize,freeze"), tbtest::contains("'freeze' appears twice"));
+    CHECK_THAT(validation_error("v=batch=2,batch=4"), tbtest::contains("appears twice"));
+  }
+  SECTION("passes of one group exclude each other") {
+    const auto message = validation_error("v=grad,no-grad");
+    CHECK_THAT(message, tbtest::contains("exclude each other"));
+    CHECK_THAT(message, tbtest::contains("grad, no-grad, inference-mode"));
+    CHECK_THAT(validation_error("v=inference-mode,no-grad"), tbtest::contains("exclude each other"));
+  }
+}
+
+TEST_CASE("int_value", "[passes]") {
+  CHECK(tb::passes::int_value(tb::PassSpec{"batch", std::string("32")}) == 32);
+}
+
+TEST_CASE("apply_stage inputs: batch rewrites dim 0 of every shaped input", "[passes]") {
+  tb::passes::VariantContext context;
+  context.inputs = {tb::parse_input_spec("1x3x32x32:float32"), tb::parse_input_spec("scalar:float32"),
+                    tb::parse_input_spec("2x8:int64[0,10)")};
+  const auto passes = parse_variant("v=freeze,batch=8,no-grad").passes;
+  apply_stage(Stage::inputs, passes, context);
+  CHECK(tb::to_string(context.inputs[0]) == "8x3x32x32:float32");
+  CHECK(context.inputs[1].shape.empty());
+  CHECK(context.inputs[2].shape == std::vector<std::int64_t>{8, 8});
+  CHECK(context.inputs[2].dtype == tb::DType::int64);  // only the shape changes
+  REQUIRE(context.inputs[2].range.has_value());
+  CHECK(context.inputs[2].range->high == 10.0);
+  // Other stages' passes did nothing: no model was needed, no scopes were opened.
+  CHECK(context.scopes.empty());
+}
+
+TEST_CASE("apply_stage execution opens the autograd scopes", "[passes]") {
+  const bool before = c10::GradMode::is_enabled();
+  {
+    tb::passes::VariantContext context;
+    apply_stage(Stage::execution, parse_variant("v=no-grad").passes, context);
+    CHECK(context.scopes.size() == 1);
+    CHECK_FALSE(c10::GradMode::is_enabled());
+  }
+  CHECK(c10::GradMode::is_enabled() == before);  // restored with the scope
+  {
+    tb::passes::VariantContext context;
+    apply_stage(Stage::execution, parse_variant("v=inference-mode").passes, context);
+    CHECK(c10::InferenceMode::is_enabled());
+  }
+  CHECK_FALSE(c10::InferenceMode::is_enabled());
+}
+
+TEST_CASE("model passes need a TorchScript model", "[passes]") {
+  tb::passes::VariantContext context;  // no model
+  CHECK_THROWS_AS(apply_stage(Stage::model, parse_variant("v=freeze").passes, context), std::runtime_error);
+}
+
+TEST_CASE("freeze and optimize keep the outputs of a small resnet18", "[passes]") {
+  tb::ModelRef ref;
+  ref.kind = tb::ModelRef::Kind::builtin;
+  ref.name = "resnet18";
+  ref.params = tb::model::BuiltinParams{{"width", 8}, {"image", 32}, {"classes", 10}};
+
+  auto reference_model = tb::model::load_model(ref, 3);
+  const auto inputs = tb::model::make_inputs(reference_model->declared_inputs(), 5, c10::Device(c10::kCPU));
+  at::Tensor reference;
+  {
+    c10::InferenceMode guard;
+    reference = tb::model::flatten_outputs(reference_model->run(inputs)).at(0);
+  }
+
+  for (const char* variant : {"v=freeze", "v=optimize", "v=freeze,optimize"}) {
+    INFO(variant);
+    auto model = tb::model::load_model(ref, 3);
+    tb::passes::VariantContext context;
+    context.model = model.get();
+    context.inputs = model->declared_inputs();
+    const auto passes = parse_variant(variant).passes;
+    REQUIRE_NOTHROW(validate_variant(parse_variant(variant)));
+    REQUIRE(model->torchscript()->parameters().size() > 0);
+    apply_stage(Stage::model, passes, context);
+    REQUIRE(model->torchscript() != nullptr);
+    // Frozen: the parameters are graph constants now, not attributes.
+    CHECK(model->torchscript()->parameters().size() == 0);
+    at::Tensor out;
+    {
+      c10::InferenceMode guard;
+      out = tb::model::flatten_outputs(model->run(inputs)).at(0);
+    }
+    REQUIRE(out.sizes() == reference.sizes());
+    CHECK(at::allclose(out, reference, 1e-4, 1e-4));
+  }
+}

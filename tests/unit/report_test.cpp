@@ -1,0 +1,286 @@
+// The JSON report (report/report.hpp) and the terminal table (report/table.hpp), built from
+// hand-made worker results with known samples.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "catch.hpp"
+#include "report/report.hpp"
+#include "report/table.hpp"
+#include "util/version.hpp"
+
+using Catch::Matchers::WithinAbs;
+using Catch::Matchers::WithinRel;
+using tb::report::VariantOutcome;
+
+namespace {
+
+VariantOutcome ok_outcome(const std::string& variant_text, std::vector<double> samples, std::int64_t batch,
+                          bool baseline) {
+  VariantOutcome o;
+  o.model = "builtin:mlp";
+  o.variant = tb::parse_variant(variant_text);
+  o.is_baseline = baseline;
+  o.status = "ok";
+  o.worker_outcome = "exit code 0";
+  o.worker_wall_seconds = 2.5;
+  o.worker_max_rss_bytes = 1 << 20;
+  tb::WorkerResult r;
+  r.inputs = {tb::parse_input_spec(std::to_string(batch) + "x256:float32")};
+  r.batch = batch;
+  r.timer = "steady_clock";
+  r.samples_ms = std::move(samples);
+  r.threads = 4;
+  r.interop_threads = 1;
+  r.output_shapes = {{batch, 10}};
+  o.result = r;
+  return o;
+}
+
+VariantOutcome failed_outcome() {
+  VariantOutcome o;
+  o.model = "builtin:mlp";
+  o.variant = tb::parse_variant("broken=freeze");
+  o.status = "failed";
+  o.error = "worker killed by signal 11 (SIGSEGV)";
+  o.worker_outcome = "killed by signal 11 (SIGSEGV)";
+  return o;
+}
+
+tb::report::RunConfig config_for(const std::vector<VariantOutcome>& outcomes) {
+  tb::report::RunConfig c;
+  c.model = "builtin:mlp";
+  c.inputs = {"1x256:float32"};
+  for (const auto& o : outcomes) c.variants.push_back(o.variant);
+  c.baseline = "base";
+  c.device = "cpu";
+  c.seed = 42;
+  c.variant_timeout_seconds = 60.0;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("throughput_per_s is batch * iterations / measured time", "[report]") {
+  tb::WorkerResult r;
+  r.batch = 8;
+  r.samples_ms = {2.0, 4.0, 6.0};  // 12 ms for 3 iterations of 8 items
+  CHECK_THAT(tb::report::throughput_per_s(r), WithinRel(2000.0, 1e-12));
+  r.batch = 1;
+  r.samples_ms = {0.5};
+  CHECK_THAT(tb::report::throughput_per_s(r), WithinRel(2000.0, 1e-12));
+  r.samples_ms.clear();
+  CHECK(tb::report::throughput_per_s(r) == 0.0);
+}
+
+TEST_CASE("speedup is per item (batch-normalised medians)", "[report]") {
+  const auto base = ok_outcome("base=", {10.0, 12.0, 9.0}, 1, true);     // median 10 ms / item
+  const auto big = ok_outcome("big=batch=8", {40.0, 41.0, 39.0}, 8, false);  // median 40 / 8 = 5 ms / item
+  const auto slow = ok_outcome("slow=", {20.0, 20.0, 20.0}, 1, false);
+  REQUIRE(tb::report::speedup(big, base).has_value());
+  CHECK_THAT(*tb::report::speedup(big, base), WithinRel(2.0, 1e-12));
+  CHECK_THAT(*tb::report::speedup(slow, base), WithinRel(0.5, 1e-12));
+  CHECK_THAT(*tb::report::speedup(base, base), WithinRel(1.0, 1e-12));
+  SECTION("no samples, no speedup") {
+    auto empty = slow;
+    empty.result->samples_ms.clear();
+    CHECK_FALSE(tb::report::speedup(empty, base).has_value());
+    CHECK_FALSE(tb::report::speedup(base, empty).has_value());
+    CHECK_FALSE(tb::report::speedup(failed_outcome(), base).has_value());
+  }
+}
+
+TEST_CASE("build_report has the documented top-level structure", "[report]") {
+  auto base = ok_outcome("base=", {10.0, 12.0, 9.0, 11.0}, 1, true);
+  auto fast = ok_outcome("fast=freeze,batch=4", {20.0, 24.0, 22.0, 22.0}, 4, false);
+  tb::AccuracyStats acc;
+  acc.count = 40;
+  acc.max_abs_err = 1e-6;
+  acc.max_rel_err = 3e-5;
+  acc.cosine = 0.99999;
+  fast.result->accuracy = acc;
+  fast.result->accuracy_note = "batch sizes differ: compared the rows both runs share";
+  const std::vector<VariantOutcome> outcomes = {base, fast, failed_outcome()};
+  const nlohmann::json environment = {{"hostname", "test-host"}, {"libtorch", {{"version", "2.13.0"}}}};
+  const auto report = tb::report::build_report(config_for(outcomes), environment, outcomes, 4);
+
+  CHECK(report.at("schema_version") == tb::report::kSchemaVersion);
+  CHECK(report.at("schema_version") == 1);
+  CHECK(report.at("tool").at("name") == "torchbench-cli");
+  CHECK(report.at("tool").at("version") == std::string(tb::tool_version()));
+  CHECK(report.at("tool").at("git_sha") == std::string(tb::git_sha()));
+  const auto created = report.at("created_at").get<std::string>();
+  CHECK(created.size() == 20);
+  CHECK(created.back() == 'Z');
+  CHECK(report.at("environment") == environment);
+
+  SECTION("config") {
+    const auto& c = report.at("config");
+    CHECK(c.at("model") == "builtin:mlp");
+    CHECK(c.at("inputs") == nlohmann::json::array({"1x256:float32"}));
+    CHECK(c.at("baseline") == "base");
+    CHECK(c.at("device") == "cpu");
+    CHECK(c.at("seed") == 42);
+    CHECK(c.at("variant_timeout_seconds") == 60.0);
+    REQUIRE(c.at("variants").size() == 3);
+    CHECK(c.at("variants")[1].at("name") == "fast");
+    CHECK(c.at("variants")[1].at("passes") == "freeze,batch=4");
+    CHECK(c.at("timing").at("min_iters") == tb::TimingOptions{}.min_iters);
+    CHECK(c.at("timing").at("max_seconds") == tb::TimingOptions{}.max_seconds);
+  }
+
+  SECTION("summary counts statuses and carries the exit code") {
+    const auto& s = report.at("summary");
+    CHECK(s.at("ok") == 2);
+    CHECK(s.at("failed") == 1);
+    CHECK(s.at("skipped") == 0);
+    CHECK(s.at("exit_code") == 4);
+  }
+
+  SECTION("an ok result has the contract fields") {
+    REQUIRE(report.at("results").size() == 3);
+    const auto& r = report.at("results")[1];
+    CHECK(r.at("model") == "builtin:mlp");
+    CHECK(r.at("variant") == "fast");
+    CHECK(r.at("passes") == nlohmann::json::array({"freeze", "batch=4"}));
+    CHECK(r.at("baseline") == false);
+    CHECK(r.at("status") == "ok");
+    CHECK(r.at("error").is_null());
+    CHECK(r.at("batch") == 4);
+    CHECK(r.at("iterations") == 4);
+    CHECK(r.at("samples_ms") == nlohmann::json::array({20.0, 24.0, 22.0, 22.0}));
+    const auto& stats = r.at("stats");
+    for (const char* key : {"min_ms", "median_ms", "mean_ms", "stddev_ms", "cv", "p90_ms", "p95_ms", "p99_ms",
+                            "max_ms"}) {
+      INFO(key);
+      CHECK(stats.contains(key));
+      CHECK(stats.at(key).is_number());
+    }
+    CHECK(stats.at("min_ms") == 20.0);
+    CHECK(stats.at("max_ms") == 24.0);
+    CHECK_THAT(stats.at("median_ms").get<double>(), WithinAbs(22.0, 1e-12));
+    CHECK_THAT(stats.at("mean_ms").get<double>(), WithinAbs(22.0, 1e-12));
+    CHECK_THAT(stats.at("stddev_ms").get<double>(), WithinRel(std::sqrt(8.0 / 3.0), 1e-12));
+    CHECK_THAT(stats.at("p90_ms").get<double>(), WithinAbs(23.4, 1e-9));  // sorted 20,22,22,24; pos 2.7
+    // 4 items per 88 ms over 4 iterations.
+    CHECK_THAT(r.at("throughput_per_s").get<double>(), WithinRel(4.0 * 4 * 1000.0 / 88.0, 1e-12));
+    // Base median 10.5 ms per item; fast 22 / 4 = 5.5 ms per item.
+    CHECK_THAT(r.at("speedup_vs_baseline").get<double>(), WithinRel(10.5 / 5.5, 1e-12));
+    const auto& a = r.at("accuracy");
+    CHECK(a.at("max_abs_err") == 1e-6);
+    CHECK(a.at("max_rel_err") == 3e-5);
+    CHECK(a.at("cosine") == 0.99999);
+    CHECK(r.at("accuracy_note") == "batch sizes differ: compared the rows both runs share");
+    CHECK(r.at("output_shapes") == nlohmann::json::array({nlohmann::json::array({4, 10})}));
+    CHECK(r.at("worker").at("outcome") == "exit code 0");
+    CHECK_FALSE(r.contains("failure_stage"));
+    CHECK_FALSE(r.contains("host_samples_ms"));  // CPU runs have none
+  }
+
+  SECTION("the baseline is marked and has speedup 1 and no accuracy") {
+    const auto& r = report.at("results")[0];
+    CHECK(r.at("baseline") == true);
+    CHECK(r.at("passes") == nlohmann::json::array());
+    CHECK_THAT(r.at("speedup_vs_baseline").get<double>(), WithinRel(1.0, 1e-12));
+    CHECK(r.at("accuracy").is_null());
+  }
+
+  SECTION("a failed outcome has status failed and the error") {
+    const auto& r = report.at("results")[2];
+    CHECK(r.at("variant") == "broken");
+    CHECK(r.at("status") == "failed");
+    CHECK(r.at("error") == "worker killed by signal 11 (SIGSEGV)");
+    CHECK(r.at("worker").at("outcome") == "killed by signal 11 (SIGSEGV)");
+    CHECK_FALSE(r.contains("stats"));
+  }
+}
+
+TEST_CASE("a failed worker result reports its stage", "[report]") {
+  VariantOutcome o = failed_outcome();
+  o.error = "first run failed: shape mismatch";
+  tb::WorkerResult r;
+  r.failure = tb::FailureStage::first_run;
+  r.error = o.error;
+  o.result = r;
+  const auto j = tb::report::result_json(o, nullptr);
+  CHECK(j.at("status") == "failed");
+  CHECK(j.at("error") == "first run failed: shape mismatch");
+  CHECK(j.at("failure_stage") == "first_run");
+  CHECK(j.at("samples_ms") == nlohmann::json::array());
+  CHECK(j.at("speedup_vs_baseline").is_null());
+  CHECK(j.at("throughput_per_s") == 0.0);
+}
+
+TEST_CASE("host samples appear when the worker kept them", "[report]") {
+  auto o = ok_outcome("gpu=", {1.0, 2.0, 3.0}, 1, true);
+  o.result->timer = "device_event";
+  o.result->host_samples_ms = {1.5, 2.5, 3.5};
+  const auto j = tb::report::result_json(o, &o);
+  CHECK(j.at("host_samples_ms") == nlohmann::json::array({1.5, 2.5, 3.5}));
+  CHECK_THAT(j.at("host_stats").at("median_ms").get<double>(), WithinAbs(2.5, 1e-12));
+  CHECK_THAT(j.at("stats").at("median_ms").get<double>(), WithinAbs(2.0, 1e-12));
+}
+
+TEST_CASE("non-finite accuracy is null in the report", "[report]") {
+  auto o = ok_outcome("v=", {1.0}, 1, false);
+  tb::AccuracyStats acc;
+  acc.non_finite = true;
+  acc.max_abs_err = acc.max_rel_err = std::numeric_limits<double>::infinity();
+  acc.cosine = std::numeric_limits<double>::quiet_NaN();
+  o.result->accuracy = acc;
+  const auto j = tb::report::result_json(o, nullptr);
+  CHECK(j.at("accuracy").at("max_abs_err").is_null());
+  CHECK(j.at("accuracy").at("cosine").is_null());
+  CHECK(j.at("accuracy").at("non_finite") == true);
+  // The whole result must serialise (JSON has no NaN).
+  CHECK_NOTHROW(j.dump());
+}
+
+TEST_CASE("render_table", "[report]") {
+  auto base = ok_outcome("base=", {10.0, 10.0, 10.0}, 1, true);
+  auto fast = ok_outcome("fast=batch=8", {40.0, 40.0, 40.0}, 8, false);
+  tb::AccuracyStats acc;
+  acc.count = 10;
+  acc.max_abs_err = 0.5;
+  acc.cosine = 0.875;
+  fast.result->accuracy = acc;
+  fast.result->accuracy_note = "batch sizes differ: compared the rows both runs share";
+  const std::vector<VariantOutcome> outcomes = {base, fast, failed_outcome()};
+  const auto table = tb::report::render_table(outcomes);
+  INFO(table);
+  // Header.
+  CHECK_THAT(table, tbtest::contains("variant"));
+  CHECK_THAT(table, tbtest::contains("median ms"));
+  CHECK_THAT(table, tbtest::contains("status"));
+  // Every variant and status; the baseline is marked.
+  CHECK_THAT(table, tbtest::contains("base *"));
+  CHECK_THAT(table, tbtest::contains("fast"));
+  CHECK_THAT(table, tbtest::contains("broken"));
+  CHECK_THAT(table, tbtest::contains("failed"));
+  CHECK_THAT(table, tbtest::contains("ok"));
+  CHECK_THAT(table, tbtest::contains("* baseline"));
+  // Known numbers: speedup 2x per item, accuracy columns, throughput 200 items/s.
+  CHECK_THAT(table, tbtest::contains("2.00x"));
+  CHECK_THAT(table, tbtest::contains("1.00x"));
+  CHECK_THAT(table, tbtest::contains("0.875000"));
+  CHECK_THAT(table, tbtest::contains("0.50"));
+  CHECK_THAT(table, tbtest::contains("200.0"));
+  // The failed variant's error and the accuracy note follow the table.
+  CHECK_THAT(table, tbtest::contains("broken: worker killed by signal 11 (SIGSEGV)"));
+  CHECK_THAT(table, tbtest::contains("fast: batch sizes differ"));
+  // One header line, three rows, the baseline legend and two notes.
+  CHECK(std::count(table.begin(), table.end(), '\n') == 7);
+
+  SECTION("without a baseline there is no legend and no speedup") {
+    base.is_baseline = false;
+    const auto plain = tb::report::render_table({base});
+    CHECK_THAT(plain, !tbtest::contains("* baseline"));
+    CHECK_THAT(plain, !tbtest::contains("1.00x"));
+    CHECK_THAT(plain, !tbtest::contains("base *"));
+  }
+}

@@ -1,0 +1,150 @@
+// spawn_process / wait_process with real child processes (/bin/sh), and
+// ProcessOutcome::describe.
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "catch.hpp"
+#include "util/subprocess.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct ScratchDir {
+  fs::path path;
+  ScratchDir() {
+    static int counter = 0;
+    path = fs::temp_directory_path() /
+           ("tb_subprocess_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+tb::ProcessOutcome run_sh(const ScratchDir& dir, const std::string& script,
+                          std::optional<std::chrono::duration<double>> timeout = std::nullopt) {
+  const pid_t pid = tb::spawn_process({"/bin/sh", "-c", script}, dir.path / "out.txt", dir.path / "err.txt");
+  REQUIRE(pid > 0);
+  return tb::wait_process(pid, timeout);
+}
+
+}  // namespace
+
+TEST_CASE("a normal exit reports its code", "[subprocess]") {
+  ScratchDir dir;
+  SECTION("exit 3") {
+    const auto outcome = run_sh(dir, "exit 3");
+    CHECK(outcome.exited);
+    CHECK(outcome.exit_code == 3);
+    CHECK_FALSE(outcome.signaled);
+    CHECK_FALSE(outcome.timed_out);
+    CHECK(outcome.describe() == "exit code 3");
+    CHECK(outcome.max_rss_kib > 0);
+    CHECK(outcome.wall_seconds >= 0.0);
+  }
+  SECTION("exit 0, with a timeout that does not trigger") {
+    const auto outcome = run_sh(dir, "exit 0", 60s);
+    CHECK(outcome.exited);
+    CHECK(outcome.exit_code == 0);
+    CHECK_FALSE(outcome.timed_out);
+    CHECK(outcome.describe() == "exit code 0");
+  }
+}
+
+TEST_CASE("a child killed by a signal", "[subprocess]") {
+  ScratchDir dir;
+  const auto outcome = run_sh(dir, "kill -SEGV $$");
+  CHECK_FALSE(outcome.exited);
+  CHECK(outcome.signaled);
+  CHECK(outcome.signal == SIGSEGV);
+  CHECK_FALSE(outcome.timed_out);
+  CHECK_THAT(outcome.describe(), tbtest::contains("signal 11"));
+  CHECK_THAT(outcome.describe(), tbtest::contains("(SIGSEGV)"));
+}
+
+TEST_CASE("a child past its timeout is killed", "[subprocess]") {
+  ScratchDir dir;
+  const auto outcome = run_sh(dir, "exec sleep 30", 0.2s);
+  CHECK(outcome.timed_out);
+  CHECK_FALSE(outcome.exited);
+  CHECK_FALSE(outcome.signaled);  // reported as a timeout, not as our own SIGKILL
+  CHECK(outcome.wall_seconds >= 0.2);
+  CHECK(outcome.wall_seconds < 30.0);  // it did not sleep to the end
+  CHECK_THAT(outcome.describe(), tbtest::contains("timed out after"));
+}
+
+TEST_CASE("output goes to the given files, appended", "[subprocess]") {
+  ScratchDir dir;
+  const auto out = dir.path / "stdout.log";
+  const auto err = dir.path / "stderr.log";
+  auto run = [&](const std::string& script) {
+    const pid_t pid = tb::spawn_process({"/bin/sh", "-c", script}, out, err);
+    return tb::wait_process(pid, std::nullopt);
+  };
+  CHECK(run("echo hello; echo oops >&2").exit_code == 0);
+  CHECK(slurp(out) == "hello\n");
+  CHECK(slurp(err) == "oops\n");
+  CHECK(run("echo again").exit_code == 0);
+  CHECK(slurp(out) == "hello\nagain\n");
+  SECTION("stdin is /dev/null") {
+    CHECK(run("read line; echo \"read=$?\"").exit_code == 0);
+    CHECK_THAT(slurp(out), tbtest::contains("read=1"));
+  }
+  SECTION("arguments are passed as given, without a shell in between") {
+    const pid_t pid = tb::spawn_process({"/bin/sh", "-c", "printf '%s|' \"$@\"", "argv0", "a b", "*", ""}, out, err);
+    CHECK(tb::wait_process(pid, std::nullopt).exit_code == 0);
+    CHECK_THAT(slurp(out), tbtest::contains("a b|*||"));
+  }
+}
+
+TEST_CASE("spawning a missing program throws", "[subprocess]") {
+  ScratchDir dir;
+  CHECK_THROWS_AS(tb::spawn_process({(dir.path / "no_such_program").string()}, dir.path / "o", dir.path / "e"),
+                  std::runtime_error);
+  try {
+    tb::spawn_process({(dir.path / "no_such_program").string()}, dir.path / "o", dir.path / "e");
+  } catch (const std::runtime_error& e) {
+    CHECK_THAT(std::string(e.what()), tbtest::contains("no_such_program"));
+  }
+}
+
+TEST_CASE("describe", "[subprocess]") {
+  tb::ProcessOutcome o;
+  o.exited = true;
+  o.exit_code = 7;
+  CHECK(o.describe() == "exit code 7");
+  tb::ProcessOutcome killed;
+  killed.signaled = true;
+  killed.signal = SIGABRT;
+  CHECK_THAT(killed.describe(), tbtest::contains("signal 6"));
+  CHECK_THAT(killed.describe(), tbtest::contains("SIGABRT"));
+  tb::ProcessOutcome slow;
+  slow.timed_out = true;
+  slow.wall_seconds = 30.4;
+  CHECK(slow.describe() == "timed out after 30 s");
+}
+
+TEST_CASE("current_executable is this test binary", "[subprocess]") {
+  const auto exe = tb::current_executable();
+  CHECK(exe.is_absolute());
+  CHECK(fs::exists(exe));
+  CHECK(exe.filename() == "tb_unit_tests");
+}

@@ -1,0 +1,233 @@
+// The JSON job and result files exchanged with a worker process: every field survives a
+// round trip through text, including optional ones and non-finite accuracy values.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "catch.hpp"
+#include "core/worker_protocol.hpp"
+#include "util/errors.hpp"
+
+using tb::FailureStage;
+using tb::WorkerJob;
+using tb::WorkerResult;
+
+namespace {
+
+template <class T>
+T round_trip(const T& value) {
+  const std::string text = nlohmann::json(value).dump();
+  return nlohmann::json::parse(text).get<T>();
+}
+
+WorkerJob full_job() {
+  WorkerJob job;
+  job.model = "builtin:transformer:layers=2";
+  job.inputs = {tb::parse_input_spec("8x128:int64[0,30522)"), tb::parse_input_spec("1x3:float32[-1,1]"),
+                tb::parse_input_spec("scalar:bool")};
+  job.variant = tb::parse_variant("fast=freeze,optimize,threads=2");
+  job.device = "cuda:1";
+  job.seed = 18446744073709551557ULL;  // above INT64_MAX
+  job.timing.warmup_iters = 3;
+  job.timing.warmup_seconds = 0.25;
+  job.timing.min_iters = 7;
+  job.timing.min_seconds = 0.5;
+  job.timing.max_seconds = 12.5;
+  job.timing.max_iters = 999;
+  job.reference_outputs = "/tmp/run/baseline.outputs";
+  job.outputs_path = "/tmp/run/fast.outputs";
+  job.fault = "segfault";
+  return job;
+}
+
+WorkerResult full_result() {
+  WorkerResult r;
+  r.failure = FailureStage::none;
+  r.error = "";
+  r.error_exit_code = 2;
+  r.inputs = {tb::parse_input_spec("4x16:float32")};
+  r.batch = 4;
+  r.timer = "device_event";
+  r.samples_ms = {1.25, 1.5, 1.125};
+  r.host_samples_ms = {1.3, 1.55, 1.2};
+  r.load_ms = 12.5;
+  r.prepare_ms = 3.25;
+  r.cold_ms = 40.0;
+  r.warmup_iters = 5;
+  r.warmup_ms = 6.5;
+  r.threads = 8;
+  r.interop_threads = 2;
+  tb::AccuracyStats acc;
+  acc.count = 1234;
+  acc.max_abs_err = 1e-6;
+  acc.max_rel_err = 2e-5;
+  acc.cosine = 0.999999;
+  r.accuracy = acc;
+  r.accuracy_note = "batch sizes differ: compared the rows both runs share";
+  r.output_shapes = {{4, 10}, {}, {4, 3, 2}};
+  r.peak_rss_bytes = 123456789;
+  r.device_peak_allocated_bytes = 1LL << 33;
+  r.device_peak_reserved_bytes = (1LL << 34) + 7;
+  r.runtime = {{"libtorch", "2.13.0"}, {"device", "cuda:0"}};
+  return r;
+}
+
+// Field-wise (InputSpec's defaulted operator== is deleted: ValueRange has no operator==).
+bool same(const std::vector<tb::InputSpec>& a, const std::vector<tb::InputSpec>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (tb::to_string(a[i]) != tb::to_string(b[i])) return false;
+    if (a[i].shape != b[i].shape || a[i].dtype != b[i].dtype || a[i].range.has_value() != b[i].range.has_value()) {
+      return false;
+    }
+    if (a[i].range && (a[i].range->low != b[i].range->low || a[i].range->high != b[i].range->high ||
+                       a[i].range->high_inclusive != b[i].range->high_inclusive)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("WorkerJob round trip keeps every field", "[worker_protocol]") {
+  const auto job = full_job();
+  const auto back = round_trip(job);
+  CHECK(back.model == job.model);
+  CHECK(same(back.inputs, job.inputs));
+  CHECK(back.variant == job.variant);
+  CHECK(back.device == job.device);
+  CHECK(back.seed == job.seed);
+  CHECK(back.timing.warmup_iters == 3);
+  CHECK(back.timing.warmup_seconds == 0.25);
+  CHECK(back.timing.min_iters == 7);
+  CHECK(back.timing.min_seconds == 0.5);
+  CHECK(back.timing.max_seconds == 12.5);
+  CHECK(back.timing.max_iters == 999);
+  CHECK(back.reference_outputs == job.reference_outputs);
+  CHECK(back.outputs_path == job.outputs_path);
+  CHECK(back.fault == "segfault");
+}
+
+TEST_CASE("WorkerJob JSON layout", "[worker_protocol]") {
+  const nlohmann::json j = full_job();
+  CHECK(j.at("variant") == "fast");
+  CHECK(j.at("passes") == nlohmann::json::array({"freeze", "optimize", "threads=2"}));
+  CHECK(j.at("inputs") == nlohmann::json::array({"8x128:int64[0,30522)", "1x3:float32[-1,1]", "scalar:bool"}));
+  SECTION("fault is optional and defaults to none") {
+    auto without = j;
+    without.erase("fault");
+    CHECK(without.get<WorkerJob>().fault.empty());
+  }
+  SECTION("a variant without passes") {
+    auto job = full_job();
+    job.variant = tb::parse_variant("plain=");
+    const auto back = round_trip(job);
+    CHECK(back.variant.name == "plain");
+    CHECK(back.variant.passes.empty());
+  }
+  SECTION("a bad input spec in a job is a UsageError") {
+    auto bad = j;
+    bad["inputs"] = nlohmann::json::array({"0x3"});
+    CHECK_THROWS_AS(bad.get<WorkerJob>(), tb::UsageError);
+  }
+}
+
+TEST_CASE("WorkerResult round trip keeps every field", "[worker_protocol]") {
+  const auto r = full_result();
+  const auto back = round_trip(r);
+  CHECK(back.ok());
+  CHECK(back.failure == FailureStage::none);
+  CHECK(back.error.empty());
+  CHECK(back.error_exit_code == 2);
+  CHECK(same(back.inputs, r.inputs));
+  CHECK(back.batch == 4);
+  CHECK(back.timer == "device_event");
+  CHECK(back.samples_ms == r.samples_ms);
+  CHECK(back.host_samples_ms == r.host_samples_ms);
+  CHECK(back.load_ms == 12.5);
+  CHECK(back.prepare_ms == 3.25);
+  CHECK(back.cold_ms == 40.0);
+  CHECK(back.warmup_iters == 5);
+  CHECK(back.warmup_ms == 6.5);
+  CHECK(back.threads == 8);
+  CHECK(back.interop_threads == 2);
+  REQUIRE(back.accuracy.has_value());
+  CHECK(back.accuracy->count == 1234);
+  CHECK(back.accuracy->max_abs_err == 1e-6);
+  CHECK(back.accuracy->max_rel_err == 2e-5);
+  CHECK(back.accuracy->cosine == 0.999999);
+  CHECK_FALSE(back.accuracy->non_finite);
+  CHECK(back.accuracy_note == r.accuracy_note);
+  CHECK(back.output_shapes == r.output_shapes);
+  CHECK(back.peak_rss_bytes == 123456789);
+  CHECK(back.device_peak_allocated_bytes == r.device_peak_allocated_bytes);
+  CHECK(back.device_peak_reserved_bytes == r.device_peak_reserved_bytes);
+  CHECK(back.runtime == r.runtime);
+}
+
+TEST_CASE("WorkerResult optional fields absent", "[worker_protocol]") {
+  WorkerResult r;
+  r.failure = FailureStage::load;
+  r.error = "model file 'x.pt' does not exist";
+  const nlohmann::json j = r;
+  CHECK(j.at("accuracy").is_null());
+  CHECK(j.at("device_peak_allocated_bytes").is_null());
+  CHECK(j.at("device_peak_reserved_bytes").is_null());
+  CHECK(j.at("failure") == "load");
+  const auto back = round_trip(r);
+  CHECK_FALSE(back.ok());
+  CHECK(back.failure == FailureStage::load);
+  CHECK(back.error == r.error);
+  CHECK(back.error_exit_code == 3);  // the default: a model or input error
+  CHECK_FALSE(back.accuracy.has_value());
+  CHECK_FALSE(back.device_peak_allocated_bytes.has_value());
+  CHECK_FALSE(back.device_peak_reserved_bytes.has_value());
+  CHECK(back.samples_ms.empty());
+  CHECK(back.batch == 1);
+}
+
+TEST_CASE("non-finite accuracy becomes null in JSON and NaN when read back", "[worker_protocol]") {
+  auto r = full_result();
+  r.accuracy->non_finite = true;
+  r.accuracy->max_abs_err = std::numeric_limits<double>::infinity();
+  r.accuracy->max_rel_err = std::numeric_limits<double>::infinity();
+  r.accuracy->cosine = std::numeric_limits<double>::quiet_NaN();
+  const nlohmann::json j = r;
+  CHECK(j.at("accuracy").at("max_abs_err").is_null());
+  CHECK(j.at("accuracy").at("max_rel_err").is_null());
+  CHECK(j.at("accuracy").at("cosine").is_null());
+  CHECK(j.at("accuracy").at("non_finite") == true);
+  CHECK(j.at("accuracy").at("values_compared") == 1234);
+  const auto back = round_trip(r);
+  REQUIRE(back.accuracy.has_value());
+  CHECK(back.accuracy->non_finite);
+  CHECK(std::isnan(back.accuracy->max_abs_err));
+  CHECK(std::isnan(back.accuracy->max_rel_err));
+  CHECK(std::isnan(back.accuracy->cosine));
+  CHECK(back.accuracy->count == 1234);
+}
+
+TEST_CASE("failure stages round trip by name", "[worker_protocol]") {
+  const std::vector<std::pair<FailureStage, std::string>> stages = {
+      {FailureStage::none, "none"},         {FailureStage::load, "load"},
+      {FailureStage::inputs, "inputs"},     {FailureStage::passes, "passes"},
+      {FailureStage::first_run, "first_run"}, {FailureStage::measure, "measure"},
+      {FailureStage::accuracy, "accuracy"}, {FailureStage::crash, "crash"}};
+  for (const auto& [stage, name] : stages) {
+    INFO(name);
+    CHECK(std::string(tb::to_string(stage)) == name);
+    WorkerResult r;
+    r.failure = stage;
+    CHECK(round_trip(r).failure == stage);
+  }
+  SECTION("an unknown stage name reads as crash") {
+    nlohmann::json j = WorkerResult{};
+    j["failure"] = "exploded";
+    CHECK(j.get<WorkerResult>().failure == FailureStage::crash);
+  }
+}
