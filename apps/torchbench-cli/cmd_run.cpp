@@ -8,7 +8,8 @@ Subcommand run_subcommand() {
           [](CLI::App& cmd) -> std::function<int()> {
             auto options = std::make_shared<run::RunOptions>();
             auto& o = *options;
-            cmd.add_option("model", o.model,
+            auto model = std::make_shared<std::string>();
+            auto* model_option = cmd.add_option("model", *model,
                            "TorchScript file (.pt) or builtin:NAME[:key=value,...]; default: the first built-in "
                            "(see `models`)");
             cmd.add_option("--input", o.inputs,
@@ -41,7 +42,10 @@ Subcommand run_subcommand() {
             cmd.add_option("-o,--output", o.output, "Write the JSON report to FILE ('-' for stdout)")
                 ->type_name("FILE");
             cmd.add_flag("-q,--quiet", o.quiet, "No progress lines on stderr");
-            return [options] { return run::run_command(*options); };
+            return [options, model, model_option] {
+              if (model_option->count() > 0) options->model = *model;
+              return run::run_command(*options);
+            };
           }};
 }
 

@@ -38,11 +38,15 @@ std::string message_of(const std::exception& e) {
 
 // Test-only switch (documented in docs/architecture.md): makes this worker fail the way a
 // broken model or pass would, so the parent's handling of each failure is tested for real.
+// Not derived from std::exception, so no handler in the worker catches it: it escapes to
+// std::terminate like a real unhandled exception.
+struct InjectedUncaughtException {};
+
 void inject_fault(const std::string& fault) {
   if (fault.empty()) return;
   if (fault == "segfault") std::raise(SIGSEGV);
   if (fault == "abort") std::abort();
-  if (fault == "throw") throw std::logic_error("injected fault: uncaught exception");  // escapes: terminate
+  if (fault == "throw") throw InjectedUncaughtException{};
   if (fault == "exit") std::_Exit(7);
   if (fault == "hang") {
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -54,8 +58,13 @@ void measure_with(Timer& timer, model::Model& model, const std::vector<c10::IVal
                   const WorkerJob& job, WorkerResult& result) {
   auto body = [&] { model.run(inputs); };
 
+  // The first call is timed on its own; its outputs are checked here so that a model whose
+  // outputs cannot be compared fails at its first call, not after a whole measurement.
   result.failure = FailureStage::first_run;
-  result.cold_ms = timer.time(body).ms;
+  c10::IValue first_output;
+  auto first_call = [&] { first_output = model.run(inputs); };
+  result.cold_ms = timer.time(first_call).ms;
+  model::flatten_outputs(first_output);
 
   result.failure = FailureStage::measure;
   const auto warmup = run_warmup(timer, body, job.timing);

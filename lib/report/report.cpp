@@ -1,5 +1,7 @@
 #include "report/report.hpp"
 
+#include <fmt/format.h>
+
 #include <numeric>
 
 #include "util/statistics.hpp"
@@ -37,7 +39,23 @@ double throughput_per_s(const WorkerResult& result) {
   return static_cast<double>(result.batch) * static_cast<double>(result.samples_ms.size()) * 1000.0 / total_ms;
 }
 
-nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* baseline) {
+std::vector<std::string> measurement_warnings(const WorkerResult& result, const TimingOptions& timing) {
+  std::vector<std::string> warnings;
+  if (result.samples_ms.empty()) return warnings;
+  const auto s = summarize(result.samples_ms);
+  if (s.cv > kHighCv) {
+    warnings.push_back(fmt::format("noisy: cv {:.1f}% is above {:.0f}%; close other programs, pin threads or "
+                                   "measure longer",
+                                   s.cv * 100, kHighCv * 100));
+  }
+  if (static_cast<std::int64_t>(s.count) < timing.min_iters) {
+    warnings.push_back(fmt::format("only {} iterations (--max-time stopped it before --min-iters {})", s.count,
+                                   timing.min_iters));
+  }
+  return warnings;
+}
+
+nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* baseline, const TimingOptions& timing) {
   nlohmann::json passes = nlohmann::json::array();
   for (const auto& pass : outcome.variant.passes) passes.push_back(to_string(pass));
   nlohmann::json j = {
@@ -64,9 +82,12 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
     j["host_samples_ms"] = r.host_samples_ms;
     j["host_stats"] = stats_json(summarize(r.host_samples_ms));
   }
-  j["stats"] = stats_json(summary);
-  j["throughput_per_s"] = throughput_per_s(r);
-  const auto ratio = baseline ? speedup(outcome, *baseline) : std::nullopt;
+  const bool measured = !r.samples_ms.empty();
+  j["stats"] = measured ? stats_json(summary) : nlohmann::json(nullptr);
+  j["throughput_per_s"] = measured ? nlohmann::json(throughput_per_s(r)) : nlohmann::json(nullptr);
+  j["warnings"] = measurement_warnings(r, timing);
+  const bool comparable = baseline && outcome.status == "ok" && baseline->status == "ok";
+  const auto ratio = comparable ? speedup(outcome, *baseline) : std::nullopt;
   j["speedup_vs_baseline"] = ratio ? nlohmann::json(*ratio) : nlohmann::json(nullptr);
   j["accuracy"] = r.accuracy ? nlohmann::json(*r.accuracy) : nlohmann::json(nullptr);
   if (!r.accuracy_note.empty()) j["accuracy_note"] = r.accuracy_note;
@@ -94,7 +115,7 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
   nlohmann::json results = nlohmann::json::array();
   int ok = 0, failed = 0, skipped = 0;
   for (const auto& o : outcomes) {
-    results.push_back(result_json(o, baseline));
+    results.push_back(result_json(o, baseline, config.timing));
     (o.status == "ok" ? ok : o.status == "failed" ? failed : skipped)++;
   }
   return {

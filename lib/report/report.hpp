@@ -33,8 +33,16 @@ std::optional<double> speedup(const VariantOutcome& v, const VariantOutcome& bas
 // Items per second over the measured time: batch * iterations / sum of samples.
 double throughput_per_s(const WorkerResult& result);
 
-// One entry of "results".
-nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* baseline);
+// Named thresholds for the measurement warnings.
+inline constexpr double kHighCv = 0.10;  // stddev / mean above this: "noisy"
+
+// Warnings about how trustworthy a measurement is: high CV, fewer iterations than asked
+// (stopped by --max-time). Empty for a clean measurement or one without samples.
+std::vector<std::string> measurement_warnings(const WorkerResult& result, const TimingOptions& timing);
+
+// One entry of "results". Statistics are null without samples; speedup is null unless
+// both this variant and the baseline are ok.
+nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* baseline, const TimingOptions& timing);
 
 struct RunConfig {
   std::string model;

@@ -21,7 +21,7 @@ std::string number(double value) {
 
 }  // namespace
 
-std::string render_table(const std::vector<VariantOutcome>& outcomes) {
+std::string render_table(const std::vector<VariantOutcome>& outcomes, const TimingOptions& timing) {
   const VariantOutcome* baseline = nullptr;
   for (const auto& o : outcomes) {
     if (o.is_baseline) baseline = &o;
@@ -34,7 +34,7 @@ std::string render_table(const std::vector<VariantOutcome>& outcomes) {
     std::vector<std::string> row(header.size(), "-");
     row[0] = o.variant.name + (o.is_baseline ? " *" : "");
     row[9] = o.status;
-    if (o.result && !o.result->samples_ms.empty()) {
+    if (o.status == "ok" && o.result && !o.result->samples_ms.empty()) {
       const auto& r = *o.result;
       const auto s = summarize(r.samples_ms);
       row[1] = number(s.median);
@@ -42,7 +42,7 @@ std::string render_table(const std::vector<VariantOutcome>& outcomes) {
       row[3] = fmt::format("{:.1f}%", s.cv * 100);
       row[4] = number(s.p99);
       row[5] = number(throughput_per_s(r));
-      if (baseline) {
+      if (baseline && baseline->status == "ok") {
         if (const auto ratio = speedup(o, *baseline)) row[6] = fmt::format("{:.2f}x", *ratio);
       }
       if (r.accuracy) {
@@ -50,6 +50,7 @@ std::string render_table(const std::vector<VariantOutcome>& outcomes) {
         row[8] = r.accuracy->non_finite ? "n/a" : fmt::format("{:.6f}", r.accuracy->cosine);
       }
       if (!r.accuracy_note.empty() && !o.is_baseline) notes.push_back(o.variant.name + ": " + r.accuracy_note);
+      for (const auto& warning : measurement_warnings(r, timing)) notes.push_back(o.variant.name + ": " + warning);
     }
     if (o.status != "ok") notes.push_back(o.variant.name + ": " + o.error);
     rows.push_back(std::move(row));

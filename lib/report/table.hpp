@@ -9,6 +9,7 @@ namespace tb::report {
 
 // Columns: variant, median ms ± stddev, CV, p99, items/s, speedup vs baseline, max abs err,
 // cosine, status; failed variants show their error on the next line.
-std::string render_table(const std::vector<VariantOutcome>& outcomes);
+// Failed variants show no numbers; measurement warnings are listed under the table.
+std::string render_table(const std::vector<VariantOutcome>& outcomes, const TimingOptions& timing);
 
 }  // namespace tb::report

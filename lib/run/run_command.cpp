@@ -32,7 +32,16 @@ std::vector<VariantSpec> resolve_variants(const RunOptions& options) {
     variants.push_back(parse_variant(text));
   }
   std::vector<SweepSpec> sweeps;
-  for (const auto& text : options.sweeps) sweeps.push_back(parse_sweep(text));
+  for (const auto& text : options.sweeps) {
+    sweeps.push_back(parse_sweep(text));
+    const auto& key = sweeps.back().key;
+    if (!passes::find_pass(key)) {
+      std::vector<std::string_view> names;
+      for (const auto* pass : passes::pass_table()) names.push_back(pass->name);
+      throw UsageError("--sweep '" + text + "': '" + key + "' is not a pass" + did_you_mean(key, names) +
+                       "; sweep a pass that takes a value, e.g. batch=1,8,32");
+    }
+  }
   variants = expand_sweeps(variants, sweeps);
   std::set<std::string> names;
   for (const auto& variant : variants) {
@@ -93,15 +102,14 @@ std::vector<std::string> default_variants() {
 
 int run_command(const RunOptions& options) {
   // Everything that can be checked without running a model is checked first.
-  const auto model_text = options.model.empty()
-                              ? "builtin:" + std::string(model::builtin_model_table().front().name)
-                              : options.model;
+  const auto model_text = options.model.value_or("builtin:" + std::string(model::builtin_model_table().front().name));
   const auto model_ref = parse_model_ref(model_text);
   std::vector<InputSpec> inputs;
   for (const auto& text : options.inputs) inputs.push_back(parse_input_spec(text));
   const auto variants = resolve_variants(options);
   const auto baseline = baseline_index(variants, options.baseline);
   validate(options.timing);
+  if (options.seed < 0) throw UsageError("--seed must be 0 or more");
   if (options.variant_timeout_seconds && !(*options.variant_timeout_seconds > 0)) {
     throw UsageError("--variant-timeout must be more than 0 seconds");
   }
@@ -125,7 +133,7 @@ int run_command(const RunOptions& options) {
     job.inputs = inputs;
     job.variant = variants[index];
     job.device = options.device;
-    job.seed = options.seed;
+    job.seed = static_cast<std::uint64_t>(options.seed);
     job.timing = options.timing;
     job.outputs_path = index == baseline ? launcher.outputs_path(index).string() : "";
     job.reference_outputs = have_reference ? launcher.outputs_path(baseline).string() : "";
@@ -158,11 +166,12 @@ int run_command(const RunOptions& options) {
 
   std::ostream& table_stream = options.output == "-" ? std::cerr : std::cout;
   table_stream << "\nmodel " << model_ref.text() << " on " << options.device << "\n"
-               << report::render_table(outcomes) << std::flush;
+               << report::render_table(outcomes, options.timing) << std::flush;
 
   if (!options.output.empty()) {
     report::RunConfig config{model_ref.text(), options.inputs, variants, variants[baseline].name,
-                             options.device, options.seed, options.timing, options.variant_timeout_seconds};
+                             options.device, static_cast<std::uint64_t>(options.seed), options.timing,
+                             options.variant_timeout_seconds};
     const auto environment =
         report::environment_json(read_system_info(), measure::libtorch_info(), options.device);
     const auto text = report::build_report(config, environment, outcomes, exit_code).dump(2) + "\n";

@@ -11,13 +11,13 @@
 namespace tb::run {
 
 struct RunOptions {
-  std::string model;                  // "" runs the default built-in
+  std::optional<std::string> model;   // nullopt runs the default built-in
   std::vector<std::string> inputs;    // --input, one per model input
   std::vector<std::string> variants;  // --variant NAME=PASSES
   std::vector<std::string> sweeps;    // --sweep KEY=V1,V2
   std::string baseline;               // "" = the first variant
   std::string device = "cpu";
-  std::uint64_t seed = 0;
+  std::int64_t seed = 0;              // 0 or more
   TimingOptions timing;
   std::optional<double> variant_timeout_seconds;
   std::string output;                 // "" no report file, "-" stdout

@@ -207,20 +207,21 @@ TEST_CASE("a failed worker result reports its stage", "[report]") {
   r.failure = tb::FailureStage::first_run;
   r.error = o.error;
   o.result = r;
-  const auto j = tb::report::result_json(o, nullptr);
+  const auto j = tb::report::result_json(o, nullptr, tb::TimingOptions{});
   CHECK(j.at("status") == "failed");
   CHECK(j.at("error") == "first run failed: shape mismatch");
   CHECK(j.at("failure_stage") == "first_run");
   CHECK(j.at("samples_ms") == nlohmann::json::array());
   CHECK(j.at("speedup_vs_baseline").is_null());
-  CHECK(j.at("throughput_per_s") == 0.0);
+  CHECK(j.at("throughput_per_s").is_null());
+  CHECK(j.at("stats").is_null());
 }
 
 TEST_CASE("host samples appear when the worker kept them", "[report]") {
   auto o = ok_outcome("gpu=", {1.0, 2.0, 3.0}, 1, true);
   o.result->timer = "device_event";
   o.result->host_samples_ms = {1.5, 2.5, 3.5};
-  const auto j = tb::report::result_json(o, &o);
+  const auto j = tb::report::result_json(o, &o, tb::TimingOptions{});
   CHECK(j.at("host_samples_ms") == nlohmann::json::array({1.5, 2.5, 3.5}));
   CHECK_THAT(j.at("host_stats").at("median_ms").get<double>(), WithinAbs(2.5, 1e-12));
   CHECK_THAT(j.at("stats").at("median_ms").get<double>(), WithinAbs(2.0, 1e-12));
@@ -233,12 +234,62 @@ TEST_CASE("non-finite accuracy is null in the report", "[report]") {
   acc.max_abs_err = acc.max_rel_err = std::numeric_limits<double>::infinity();
   acc.cosine = std::numeric_limits<double>::quiet_NaN();
   o.result->accuracy = acc;
-  const auto j = tb::report::result_json(o, nullptr);
+  const auto j = tb::report::result_json(o, nullptr, tb::TimingOptions{});
   CHECK(j.at("accuracy").at("max_abs_err").is_null());
   CHECK(j.at("accuracy").at("cosine").is_null());
   CHECK(j.at("accuracy").at("non_finite") == true);
   // The whole result must serialise (JSON has no NaN).
   CHECK_NOTHROW(j.dump());
+}
+
+namespace {
+
+// Timing whose minimum iteration count the three-sample outcomes above satisfy.
+tb::TimingOptions quick_timing() {
+  tb::TimingOptions t;
+  t.min_iters = 3;
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("measurement warnings name the threshold they crossed", "[report]") {
+  tb::WorkerResult r;
+  tb::TimingOptions timing;
+  timing.min_iters = 4;
+  SECTION("a steady measurement has none") {
+    r.samples_ms = {10.0, 10.1, 9.9, 10.0};
+    CHECK(tb::report::measurement_warnings(r, timing).empty());
+  }
+  SECTION("cv above 10% is noisy") {
+    r.samples_ms = {10.0, 14.0, 6.0, 10.0};  // cv = 0.327
+    const auto warnings = tb::report::measurement_warnings(r, timing);
+    REQUIRE(warnings.size() == 1);
+    CHECK_THAT(warnings[0], tbtest::contains("noisy: cv 32.7% is above 10%"));
+  }
+  SECTION("fewer iterations than --min-iters") {
+    r.samples_ms = {10.0, 10.0};
+    const auto warnings = tb::report::measurement_warnings(r, timing);
+    REQUIRE(warnings.size() == 1);
+    CHECK_THAT(warnings[0], tbtest::contains("only 2 iterations"));
+  }
+  SECTION("no samples, no warnings") {
+    CHECK(tb::report::measurement_warnings(r, timing).empty());
+  }
+}
+
+TEST_CASE("a failed variant shows no numbers, even with partial samples", "[report]") {
+  auto base = ok_outcome("base=", {10.0, 10.0, 10.0}, 1, true);
+  auto broken = ok_outcome("late=", {5.0, 5.0, 5.0}, 1, false);
+  broken.status = "failed";
+  broken.error = "accuracy: the model returned a String";
+  const auto table = tb::report::render_table({base, broken}, quick_timing());
+  INFO(table);
+  CHECK_THAT(table, !tbtest::contains("2.00x"));
+  CHECK_THAT(table, !tbtest::contains("5.00"));
+  const auto j = tb::report::result_json(broken, &base, quick_timing());
+  CHECK(j.at("speedup_vs_baseline").is_null());
+  CHECK(j.at("samples_ms").size() == 3);  // raw samples are kept
 }
 
 TEST_CASE("render_table", "[report]") {
@@ -251,7 +302,7 @@ TEST_CASE("render_table", "[report]") {
   fast.result->accuracy = acc;
   fast.result->accuracy_note = "batch sizes differ: compared the rows both runs share";
   const std::vector<VariantOutcome> outcomes = {base, fast, failed_outcome()};
-  const auto table = tb::report::render_table(outcomes);
+  const auto table = tb::report::render_table(outcomes, quick_timing());
   INFO(table);
   // Header.
   CHECK_THAT(table, tbtest::contains("variant"));
@@ -278,7 +329,7 @@ TEST_CASE("render_table", "[report]") {
 
   SECTION("without a baseline there is no legend and no speedup") {
     base.is_baseline = false;
-    const auto plain = tb::report::render_table({base});
+    const auto plain = tb::report::render_table({base}, quick_timing());
     CHECK_THAT(plain, !tbtest::contains("* baseline"));
     CHECK_THAT(plain, !tbtest::contains("1.00x"));
     CHECK_THAT(plain, !tbtest::contains("base *"));
