@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "test_support.hpp"
 #include "core/model_ref.hpp"
 #include "model/builtin_models.hpp"
 #include "model/inputs.hpp"
@@ -18,22 +19,9 @@
 namespace fs = std::filesystem;
 using tb::model::load_model;
 
-namespace {
+using tbtest::ScratchDir;
 
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("tb_builtin_models_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+namespace {
 
 at::Tensor run_once(tb::model::Model& model, std::uint64_t input_seed) {
   c10::InferenceMode guard;
@@ -176,7 +164,7 @@ TEST_CASE("load_model rejects bad built-in references with UsageError", "[builti
 }
 
 TEST_CASE("load_model rejects bad model files with ModelError", "[builtin]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_builtin_models_test"};
   SECTION("a missing file") {
     const auto path = (dir.path / "missing.pt").string();
     CHECK_THROWS_AS(load_model(tb::parse_model_ref(path), 0), tb::ModelError);

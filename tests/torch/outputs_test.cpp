@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "test_support.hpp"
 #include "model/outputs.hpp"
 #include "util/errors.hpp"
 
@@ -16,22 +17,9 @@ using Catch::Matchers::WithinAbs;
 using tb::model::compare_outputs;
 using tb::model::flatten_outputs;
 
-namespace {
+using tbtest::ScratchDir;
 
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("tb_outputs_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+namespace {
 
 at::Tensor arange(std::int64_t n, double start = 0) {
   return at::arange(n, at::kFloat) + start;
@@ -210,7 +198,7 @@ TEST_CASE("compare_outputs with non-finite values", "[outputs]") {
 }
 
 TEST_CASE("save_outputs / load_outputs round trip", "[outputs]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_outputs_test"};
   const auto file = dir.path / "baseline.outputs";
   const std::vector<at::Tensor> outputs = {
       at::randn({2, 3, 4}),
@@ -242,7 +230,7 @@ TEST_CASE("save_outputs / load_outputs round trip", "[outputs]") {
 }
 
 TEST_CASE("save_outputs / load_outputs failures", "[outputs]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_outputs_test"};
   CHECK_THROWS_AS(tb::model::load_outputs(dir.path / "missing.outputs"), std::runtime_error);
   CHECK_THROWS_AS(tb::model::save_outputs({at::zeros({1})}, dir.path / "no_dir" / "x.outputs"),
                   std::runtime_error);

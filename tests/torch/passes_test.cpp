@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "test_support.hpp"
 #include "core/model_ref.hpp"
 #include "core/variant_spec.hpp"
 #include "model/builtin_models.hpp"
@@ -21,12 +22,7 @@ using tb::passes::validate_variant;
 namespace {
 
 std::string validation_error(const std::string& variant_text) {
-  try {
-    validate_variant(parse_variant(variant_text));
-  } catch (const tb::UsageError& e) {
-    return e.what();
-  }
-  return "";
+  return tbtest::usage_error_of([&] { validate_variant(parse_variant(variant_text)); });
 }
 
 }  // namespace

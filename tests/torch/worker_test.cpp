@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catch.hpp"
+#include "test_support.hpp"
 #include "measure/worker.hpp"
 #include "util/atomic_file.hpp"
 
@@ -19,22 +20,9 @@ using tb::FailureStage;
 using tb::WorkerJob;
 using tb::measure::run_variant;
 
-namespace {
+using tbtest::ScratchDir;
 
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("tb_worker_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+namespace {
 
 WorkerJob tiny_job(const std::string& model, const std::string& variant) {
   WorkerJob job;
@@ -108,7 +96,7 @@ TEST_CASE("run_variant applies input passes and explicit inputs", "[worker]") {
 }
 
 TEST_CASE("run_variant saves outputs and compares against a baseline", "[worker]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_worker_test"};
   const std::string model = "builtin:mlp:in=8,hidden=16,layers=2,out=3";
   auto base_job = tiny_job(model, "base=");
   base_job.outputs_path = (dir.path / "base.outputs").string();
@@ -179,7 +167,7 @@ TEST_CASE("run_variant failures carry their stage and one line", "[worker]") {
     CHECK_FALSE(r.error.empty());
   }
   SECTION("a missing model file fails at load") {
-    ScratchDir dir;
+    ScratchDir dir{"tb_worker_test"};
     const auto path = (dir.path / "missing.pt").string();
     const auto r = run_variant(tiny_job(path, "base="));
     CHECK(r.failure == FailureStage::load);
@@ -196,7 +184,7 @@ TEST_CASE("run_variant failures carry their stage and one line", "[worker]") {
 }
 
 TEST_CASE("worker_main reads a job file and writes a result file", "[worker]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_worker_test"};
   const auto job_path = dir.path / "job.json";
   const auto result_path = dir.path / "result.json";
   SECTION("a valid job") {

@@ -13,54 +13,28 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "test_support.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 
 namespace fs = std::filesystem;
 
+using tbtest::ScratchDir;
+
+using tbtest::usage_error_of;
+
 namespace {
 
 // A fresh directory under the system temp directory, removed with everything in it.
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("tb_atomic_file_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path)) names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-};
-
 std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-template <class F>
-std::string usage_error_of(F&& f) {
-  try {
-    f();
-  } catch (const tb::UsageError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 }  // namespace
 
 TEST_CASE("write_file_atomic creates and replaces a file", "[atomic_file]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_atomic_file_test"};
   const auto file = dir.path / "report.json";
 
   tb::write_file_atomic(file, "first version, fairly long content\n");
@@ -78,7 +52,7 @@ TEST_CASE("write_file_atomic creates and replaces a file", "[atomic_file]") {
 }
 
 TEST_CASE("write_file_atomic writes binary content and a readable file", "[atomic_file]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_atomic_file_test"};
   const auto file = dir.path / "blob.bin";
   std::string content(70000, '\0');
   for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7 % 256);
@@ -91,7 +65,7 @@ TEST_CASE("write_file_atomic writes binary content and a readable file", "[atomi
 }
 
 TEST_CASE("write_file_atomic into a missing directory", "[atomic_file]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_atomic_file_test"};
   const auto missing = dir.path / "no_such_dir";
   const auto file = missing / "out.json";
   CHECK_THROWS_AS(tb::write_file_atomic(file, "x"), tb::UsageError);
@@ -101,7 +75,7 @@ TEST_CASE("write_file_atomic into a missing directory", "[atomic_file]") {
 }
 
 TEST_CASE("write_file_atomic does not clobber on failure", "[atomic_file]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_atomic_file_test"};
 
   SECTION("a directory in the way is left alone") {
     const auto target = dir.path / "taken";
@@ -137,7 +111,7 @@ TEST_CASE("write_file_atomic does not clobber on failure", "[atomic_file]") {
 }
 
 TEST_CASE("read_file", "[atomic_file]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_atomic_file_test"};
   const auto file = dir.path / "in.txt";
   std::ofstream(file) << "line 1\nline 2\n";
   CHECK(tb::read_file(file) == "line 1\nline 2\n");
@@ -151,7 +125,7 @@ TEST_CASE("read_file", "[atomic_file]") {
 }
 
 TEST_CASE("check_writable_destination", "[atomic_file]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_atomic_file_test"};
   SECTION("a new file in an existing directory is fine") {
     CHECK_NOTHROW(tb::check_writable_destination(dir.path / "report.json"));
     CHECK_NOTHROW(tb::check_writable_destination("relative_report.json"));  // the current directory

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "test_support.hpp"
 #include "core/dtype.hpp"
 #include "core/input_spec.hpp"
 #include "util/errors.hpp"
@@ -16,29 +17,16 @@ namespace {
 
 // The message of the UsageError that parsing `text` throws ("" when it does not throw).
 std::string parse_error(const std::string& text) {
-  try {
-    parse_input_spec(text);
-  } catch (const tb::UsageError& e) {
-    return e.what();
-  }
-  return "";
+  return tbtest::usage_error_of([&] { parse_input_spec(text); });
 }
 
-// Field-wise equality. InputSpec declares a defaulted operator==, but it is implicitly deleted
-// because ValueRange has no operator== (see the "equality comparable" test below).
-bool same(const InputSpec& a, const InputSpec& b) {
-  if (a.shape != b.shape || a.dtype != b.dtype || a.range.has_value() != b.range.has_value()) return false;
-  return !a.range || (a.range->low == b.range->low && a.range->high == b.range->high &&
-                      a.range->high_inclusive == b.range->high_inclusive);
-}
+bool same(const InputSpec& a, const InputSpec& b) { return a == b; }
 
 }  // namespace
 
 TEST_CASE("InputSpec is equality comparable, as its header promises", "[input_spec]") {
-  // `bool operator==(const InputSpec&) const = default;` is defined as deleted while
-  // ValueRange (a member inside std::optional) has no operator==; the documented round trip
-  // `parse_input_spec(to_string(s)) == s` does not compile. Fails until ValueRange gets
-  // `bool operator==(const ValueRange&) const = default;`.
+  // A defaulted operator== is silently deleted when a member (ValueRange, inside
+  // std::optional) has none; the documented round trip needs it.
   CHECK(std::equality_comparable<tb::ValueRange>);
   CHECK(std::equality_comparable<InputSpec>);
 }

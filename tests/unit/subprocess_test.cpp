@@ -12,27 +12,15 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "test_support.hpp"
 #include "util/subprocess.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-namespace {
+using tbtest::ScratchDir;
 
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("tb_subprocess_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+namespace {
 
 std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -49,7 +37,7 @@ tb::ProcessOutcome run_sh(const ScratchDir& dir, const std::string& script,
 }  // namespace
 
 TEST_CASE("a normal exit reports its code", "[subprocess]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_subprocess_test"};
   SECTION("exit 3") {
     const auto outcome = run_sh(dir, "exit 3");
     CHECK(outcome.exited);
@@ -70,7 +58,7 @@ TEST_CASE("a normal exit reports its code", "[subprocess]") {
 }
 
 TEST_CASE("a child killed by a signal", "[subprocess]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_subprocess_test"};
   const auto outcome = run_sh(dir, "kill -SEGV $$");
   CHECK_FALSE(outcome.exited);
   CHECK(outcome.signaled);
@@ -81,7 +69,7 @@ TEST_CASE("a child killed by a signal", "[subprocess]") {
 }
 
 TEST_CASE("a child past its timeout is killed", "[subprocess]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_subprocess_test"};
   const auto outcome = run_sh(dir, "exec sleep 30", 0.2s);
   CHECK(outcome.timed_out);
   CHECK_FALSE(outcome.exited);
@@ -92,7 +80,7 @@ TEST_CASE("a child past its timeout is killed", "[subprocess]") {
 }
 
 TEST_CASE("output goes to the given files, appended", "[subprocess]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_subprocess_test"};
   const auto out = dir.path / "stdout.log";
   const auto err = dir.path / "stderr.log";
   auto run = [&](const std::string& script) {
@@ -116,7 +104,7 @@ TEST_CASE("output goes to the given files, appended", "[subprocess]") {
 }
 
 TEST_CASE("spawning a missing program throws", "[subprocess]") {
-  ScratchDir dir;
+  ScratchDir dir{"tb_subprocess_test"};
   CHECK_THROWS_AS(tb::spawn_process({(dir.path / "no_such_program").string()}, dir.path / "o", dir.path / "e"),
                   std::runtime_error);
   try {

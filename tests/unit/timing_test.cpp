@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "test_support.hpp"
 #include "core/timed_loop.hpp"
 #include "core/timing_options.hpp"
 #include "util/errors.hpp"
@@ -36,12 +37,7 @@ struct CountingBody {
 };
 
 std::string validate_error(const TimingOptions& o) {
-  try {
-    tb::validate(o);
-  } catch (const tb::UsageError& e) {
-    return e.what();
-  }
-  return "";
+  return tbtest::usage_error_of([&] { tb::validate(o); });
 }
 
 // Options whose time limits never trigger, so that only iteration counts matter.

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "test_support.hpp"
 #include "core/variant_spec.hpp"
 #include "util/errors.hpp"
 
@@ -11,17 +12,9 @@ using tb::PassSpec;
 using tb::SweepSpec;
 using tb::VariantSpec;
 
-namespace {
+using tbtest::usage_error_of;
 
-template <class F>
-std::string usage_error_of(F&& f) {
-  try {
-    f();
-  } catch (const tb::UsageError& e) {
-    return e.what();
-  }
-  return "";
-}
+namespace {
 
 std::vector<std::string> names_of(const std::vector<VariantSpec>& variants) {
   std::vector<std::string> names;
