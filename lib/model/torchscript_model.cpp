@@ -40,6 +40,25 @@ std::vector<InputSpec> parse_input_metadata(const std::filesystem::path& path, c
   }
 }
 
+// What LibTorch's loader messages mean for someone holding the file.
+struct LoadErrorHint {
+  std::string_view loader_says;
+  std::string_view meaning;
+};
+constexpr LoadErrorHint kLoadErrorHints[] = {
+    {"constants.pkl", "a torch.save file (a state_dict or a pickled nn.Module), not TorchScript"},
+    {"hasRecord(\"version\")", "a zip archive without a TorchScript version record"},
+    {"failed finding central directory", "not a zip archive, or a truncated one"},
+    {"failed reading zip archive", "not a readable zip archive"},
+};
+
+std::string explain_load_error(const std::string& reason) {
+  for (const auto& hint : kLoadErrorHints) {
+    if (reason.find(hint.loader_says) != std::string::npos) return std::string(hint.meaning) + " (" + reason + ")";
+  }
+  return reason;
+}
+
 }  // namespace
 
 std::unique_ptr<Model> load_torchscript_file(const std::filesystem::path& path) {
@@ -52,8 +71,8 @@ std::unique_ptr<Model> load_torchscript_file(const std::filesystem::path& path) 
     // Keep the first sentence: LibTorch's zip reader appends a paragraph of speculation.
     auto reason = first_line(e);
     if (const auto end = reason.find(". "); end != std::string::npos) reason.resize(end);
-    throw ModelError("cannot load '" + path.string() + "' as a TorchScript archive: " + reason +
-                     " (export it with torch.jit.script or torch.jit.trace and torch.jit.save)");
+    throw ModelError("cannot load '" + path.string() + "' as a TorchScript archive: " + explain_load_error(reason) +
+                     "; export the model with torch.jit.script or torch.jit.trace, then torch.jit.save");
   }
   if (!module.find_method("forward")) {
     throw ModelError("'" + path.string() + "' has no forward method to benchmark");

@@ -44,6 +44,9 @@ class ModelFileErrorsTest(ErrorCase):
     def test_zip_that_is_not_torchscript(self):
         self.check(["run", fixture("not_torchscript.pt")], EXIT_MODEL, "not_torchscript.pt", "TorchScript")
 
+    def test_torch_save_file_is_named_as_such(self):
+        self.check(["run", fixture("state_dict.pt")], EXIT_MODEL, "state_dict.pt", "torch.save", "torch.jit.save")
+
     def test_truncated_archive(self):
         self.check(["run", fixture("truncated.pt")], EXIT_MODEL, "truncated.pt", "TorchScript")
 
