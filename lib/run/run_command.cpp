@@ -85,12 +85,23 @@ std::string progress_line(const report::VariantOutcome& o, std::size_t done, std
                             s.count, o.worker_wall_seconds);
 }
 
-// A baseline that cannot load its model or run its inputs means every variant would fail
-// the same way: that is a model/input error (exit 3), not a partial result.
-bool is_model_or_input_failure(const report::VariantOutcome& baseline) {
-  if (!baseline.result) return false;
-  const auto stage = baseline.result->failure;
-  return stage == FailureStage::load || stage == FailureStage::inputs || stage == FailureStage::first_run;
+// A baseline that cannot load its model, build its inputs or survive its first call means
+// every variant would fail the same way: the run stops with that error (exit 3, or 2 for
+// bad built-in parameters) instead of a partial report.
+void stop_if_model_or_input_error(const report::VariantOutcome& baseline) {
+  if (baseline.status == "ok" || !baseline.result) return;
+  const auto& r = *baseline.result;
+  if (r.failure != FailureStage::load && r.failure != FailureStage::inputs && r.failure != FailureStage::first_run) {
+    return;
+  }
+  auto message = r.error;
+  if (r.failure == FailureStage::first_run) {
+    std::string shapes;
+    for (const auto& input : r.inputs) shapes += (shapes.empty() ? "" : ", ") + to_string(input);
+    message = "the model failed on its first call with inputs " + shapes + ": " + r.error +
+              "; check --input (one per model input, with the right shape and dtype)";
+  }
+  throw Error(static_cast<ExitCode>(r.error_exit_code), message);
 }
 
 }  // namespace
@@ -141,17 +152,7 @@ int run_command(const RunOptions& options) {
     auto outcome = launcher.run(job, index);
     outcome.is_baseline = index == baseline;
     if (index == baseline) {
-      if (outcome.status != "ok" && is_model_or_input_failure(outcome)) {
-        const auto& r = *outcome.result;
-        auto message = r.error;
-        if (r.failure == FailureStage::first_run) {
-          std::string shapes;
-          for (const auto& input : r.inputs) shapes += (shapes.empty() ? "" : ", ") + to_string(input);
-          message = "the model failed on its first call with inputs " + shapes + ": " + r.error +
-                    "; check --input (one per model input, with the right shape and dtype)";
-        }
-        throw Error(static_cast<ExitCode>(r.error_exit_code), message);
-      }
+      stop_if_model_or_input_error(outcome);
       have_reference = outcome.status == "ok";
     } else if (!have_reference && outcome.result && outcome.status == "ok") {
       outcome.result->accuracy_note = "no accuracy: the baseline failed";
