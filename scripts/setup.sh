@@ -58,10 +58,17 @@ if [[ -n ${Torch_DIR:-} ]]; then
 else
   cmake_args+=(-DCMAKE_PREFIX_PATH="$(.venv/bin/python -c 'import torch; print(torch.utils.cmake_prefix_path)')")
 fi
-if [[ ! -f $build_dir/CMakeCache.txt ]]; then
-  log "configuring $build_dir"
-  cmake "${cmake_args[@]}" >/dev/null
+# Configuring again is cheap and picks up a changed Torch_DIR; unchanged settings rebuild nothing.
+# LibTorch's CMake config warns about optional libraries the wheel does not ship (kineto):
+# show the configure output only when it fails.
+log "configuring $build_dir"
+configure_log=$(mktemp)
+if ! cmake "${cmake_args[@]}" >"$configure_log" 2>&1; then
+  cat "$configure_log" >&2
+  rm -f "$configure_log"
+  exit 1
 fi
+rm -f "$configure_log"
 log "building (first build takes a few minutes)"
 cmake --build "$build_dir" -j "$(nproc)"
 log "ready: $build_dir/apps/torchbench-cli/torchbench-cli"
