@@ -1,7 +1,9 @@
 #include "measure/worker.hpp"
 
 #include <ATen/Parallel.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -165,6 +167,10 @@ WorkerResult run_variant(const WorkerJob& job) {
 }
 
 int worker_main(const std::filesystem::path& job_path, const std::filesystem::path& result_path) {
+  // A worker must not outlive the run that started it (a killed `run` would otherwise leave
+  // it measuring, and disturbing the machine, for up to --max-time).
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() == 1) return static_cast<int>(ExitCode::usage);  // the parent is already gone
   WorkerJob job;
   try {
     job = nlohmann::json::parse(read_file(job_path)).get<WorkerJob>();

@@ -4,10 +4,12 @@ failed one with status "failed" and a one-line error, the others "ok".
 Real failures come from tests/fixtures (a model that raises on batch > 2); crashes, exits and
 hangs from the test-only switch TORCHBENCH_TEST_FAULT=VARIANT:KIND (docs/architecture.md)."""
 
+import os
+import subprocess
 import time
 import unittest
 
-from common import EXIT_PARTIAL, FAST, MLP, CliTestCase, describe, fixture, run_report
+from common import EXIT_PARTIAL, FAST, MLP, CliTestCase, Workspace, cli_path, describe, fixture, run_report
 
 FAULT = "TORCHBENCH_TEST_FAULT"
 
@@ -134,3 +136,42 @@ class HangTest(PartialRunCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class KilledRunTest(unittest.TestCase):
+    """A `run` killed with SIGKILL takes its worker with it (PR_SET_PDEATHSIG), so nothing
+    keeps measuring and disturbing the machine after the run is gone."""
+
+    def workers_under(self, tmp_dir):
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    cmdline = f.read().decode(errors="replace")
+            except OSError:
+                continue
+            if "__worker" in cmdline and tmp_dir in cmdline:
+                pids.append(int(entry))
+        return pids
+
+    def test_worker_dies_with_its_run(self):
+        ws = Workspace()
+        self.addCleanup(ws.cleanup)
+        env = dict(os.environ, TMPDIR=ws.tmp_dir)
+        parent = subprocess.Popen([cli_path(), "run", MLP, "--min-time", "60", "--max-time", "60", "-q"],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: parent.poll() is None and parent.kill())
+        deadline = time.monotonic() + 30
+        while not self.workers_under(ws.tmp_dir):
+            self.assertLess(time.monotonic(), deadline, "no worker process appeared")
+            self.assertIsNone(parent.poll(), "the run ended before starting a worker")
+            time.sleep(0.05)
+        time.sleep(2)  # let the worker get past its start-up into warm-up and measurement
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while self.workers_under(ws.tmp_dir):
+            self.assertLess(time.monotonic(), deadline, "the worker outlived its killed run")
+            time.sleep(0.05)
