@@ -105,7 +105,8 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
 }
 
 nlohmann::json build_report(const RunConfig& config, const nlohmann::json& environment,
-                            const std::vector<VariantOutcome>& outcomes, int exit_code) {
+                            const std::vector<VariantOutcome>& outcomes, int exit_code,
+                            const std::string& interrupted_by) {
   nlohmann::json variants = nlohmann::json::array();
   for (const auto& v : config.variants) variants.push_back({{"name", v.name}, {"passes", to_string(v.passes)}});
   const VariantOutcome* baseline = nullptr;
@@ -134,7 +135,13 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
         {"variant_timeout_seconds", config.variant_timeout_seconds ? nlohmann::json(*config.variant_timeout_seconds)
                                                                    : nlohmann::json(nullptr)}}},
       {"results", results},
-      {"summary", {{"ok", ok}, {"failed", failed}, {"skipped", skipped}, {"exit_code", exit_code}}},
+      {"summary",
+       {{"ok", ok},
+        {"failed", failed},
+        {"skipped", skipped},
+        {"exit_code", exit_code},
+        {"complete", interrupted_by.empty()},
+        {"interrupted_by", interrupted_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(interrupted_by)}}},
   };
 }
 

@@ -56,7 +56,9 @@ struct RunConfig {
 };
 
 // The whole report: schema_version, tool, created_at, environment, config, results, summary.
+// `interrupted_by` names the signal that stopped the run early ("SIGINT"), "" otherwise.
 nlohmann::json build_report(const RunConfig& config, const nlohmann::json& environment,
-                            const std::vector<VariantOutcome>& outcomes, int exit_code);
+                            const std::vector<VariantOutcome>& outcomes, int exit_code,
+                            const std::string& interrupted_by = "");
 
 }  // namespace tb::report

@@ -18,6 +18,7 @@
 #include "run/worker_pool.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
+#include "util/interrupt.hpp"
 #include "util/statistics.hpp"
 #include "util/strings.hpp"
 #include "util/subprocess.hpp"
@@ -79,7 +80,7 @@ std::string injected_fault(const std::string& variant) {
 
 std::string progress_line(const report::VariantOutcome& o, std::size_t done, std::size_t total) {
   std::string line = fmt::format("[{}/{}] {}: ", done, total, o.variant.name);
-  if (o.status != "ok") return line + "FAILED: " + o.error;
+  if (o.status != "ok") return line + (o.status == "failed" ? "FAILED: " : "skipped: ") + o.error;
   const auto s = summarize(o.result->samples_ms);
   return line + fmt::format("median {:.4g} ms, cv {:.1f}%, {} iterations, {:.1f} s", s.median, s.cv * 100,
                             s.count, o.worker_wall_seconds);
@@ -102,6 +103,21 @@ void stop_if_model_or_input_error(const report::VariantOutcome& baseline) {
               "; check --input (one per model input, with the right shape and dtype)";
   }
   throw Error(static_cast<ExitCode>(r.error_exit_code), message);
+}
+
+report::VariantOutcome skipped_outcome(const std::string& model, const VariantSpec& variant, bool is_baseline) {
+  report::VariantOutcome outcome;
+  outcome.model = model;
+  outcome.variant = variant;
+  outcome.is_baseline = is_baseline;
+  outcome.status = "skipped";
+  outcome.error = "not run: the run was interrupted";
+  return outcome;
+}
+
+std::string signal_name(int number) {
+  const char* abbrev = sigabbrev_np(number);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(number);
 }
 
 }  // namespace
@@ -128,8 +144,10 @@ int run_command(const RunOptions& options) {
   if (!options.output.empty() && options.output != "-") check_writable_destination(options.output);
   model::check_model_ref(model_ref);
 
+  InterruptGuard interrupt;
   TempDir work_dir;
-  WorkerLauncher launcher(current_executable(), work_dir.path(), options.variant_timeout_seconds);
+  WorkerLauncher launcher(current_executable(), work_dir.path(), options.variant_timeout_seconds,
+                          InterruptGuard::flag());
   std::vector<std::size_t> order = {baseline};
   for (std::size_t i = 0; i < variants.size(); ++i) {
     if (i != baseline) order.push_back(i);
@@ -139,6 +157,10 @@ int run_command(const RunOptions& options) {
   bool have_reference = false;
   for (std::size_t n = 0; n < order.size(); ++n) {
     const auto index = order[n];
+    if (interrupt.signal()) {
+      outcomes[index] = skipped_outcome(model_ref.text(), variants[index], index == baseline);
+      continue;
+    }
     WorkerJob job;
     job.model = model_ref.text();
     job.inputs = inputs;
@@ -161,6 +183,7 @@ int run_command(const RunOptions& options) {
     outcomes[index] = std::move(outcome);
   }
 
+  const std::string interrupted_by = interrupt.signal() ? signal_name(interrupt.signal()) : "";
   bool any_failed = false;
   for (const auto& o : outcomes) any_failed |= o.status != "ok";
   const int exit_code = static_cast<int>(any_failed ? ExitCode::partial : ExitCode::ok);
@@ -175,13 +198,20 @@ int run_command(const RunOptions& options) {
                              options.variant_timeout_seconds};
     const auto environment =
         report::environment_json(read_system_info(), measure::libtorch_info(), options.device);
-    const auto text = report::build_report(config, environment, outcomes, exit_code).dump(2) + "\n";
+    const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by).dump(2) + "\n";
     if (options.output == "-") {
       std::cout << text << std::flush;
     } else {
       write_file_atomic(options.output, text);
       if (!options.quiet) progress << "report written to " << options.output << "\n";
     }
+  }
+  if (!interrupted_by.empty()) {
+    std::size_t finished = 0;
+    for (const auto& o : outcomes) finished += o.status == "ok";
+    throw Error(ExitCode::partial, "interrupted by " + interrupted_by + ": " + std::to_string(finished) + " of " +
+                                       std::to_string(outcomes.size()) + " variants finished" +
+                                       (options.output.empty() ? "" : "; the report holds them"));
   }
   return exit_code;
 }

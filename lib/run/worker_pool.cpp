@@ -34,8 +34,11 @@ TempDir::~TempDir() {
 }
 
 WorkerLauncher::WorkerLauncher(std::filesystem::path executable, std::filesystem::path work_dir,
-                               std::optional<double> timeout_seconds)
-    : executable_(std::move(executable)), work_dir_(std::move(work_dir)), timeout_seconds_(timeout_seconds) {}
+                               std::optional<double> timeout_seconds, const volatile std::sig_atomic_t* cancel)
+    : executable_(std::move(executable)),
+      work_dir_(std::move(work_dir)),
+      timeout_seconds_(timeout_seconds),
+      cancel_(cancel) {}
 
 std::filesystem::path WorkerLauncher::outputs_path(std::size_t index) const {
   return work_dir_ / ("outputs-" + std::to_string(index) + ".pt");
@@ -55,11 +58,18 @@ report::VariantOutcome WorkerLauncher::run(const WorkerJob& job, std::size_t ind
                                  log_path, log_path);
   std::optional<std::chrono::duration<double>> timeout;
   if (timeout_seconds_) timeout = std::chrono::duration<double>(*timeout_seconds_);
-  const auto process = wait_process(pid, timeout);
+  const auto process = wait_process(pid, timeout, cancel_);
   outcome.worker_outcome = process.describe();
   outcome.worker_wall_seconds = process.wall_seconds;
   outcome.worker_max_rss_bytes = process.max_rss_kib * 1024;
 
+  // Interrupted (by us, or by the same Ctrl-C that reached the parent): not a failure of the
+  // variant, just not measured.
+  if (process.cancelled || (cancel_ && *cancel_)) {
+    outcome.status = "skipped";
+    outcome.error = "interrupted while running";
+    return outcome;
+  }
   std::error_code ec;
   if (process.exited && process.exit_code == 0 && std::filesystem::exists(result_path, ec)) {
     try {

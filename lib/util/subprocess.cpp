@@ -18,6 +18,7 @@ namespace tb {
 
 std::string ProcessOutcome::describe() const {
   if (timed_out) return "timed out after " + std::to_string(static_cast<long>(wall_seconds)) + " s";
+  if (cancelled) return "stopped by an interrupt";
   if (signaled) {
     const char* name = sigabbrev_np(signal);
     return "killed by signal " + std::to_string(signal) + (name ? std::string(" (SIG") + name + ")" : "");
@@ -47,23 +48,36 @@ pid_t spawn_process(const std::vector<std::string>& argv, const std::filesystem:
   return pid;
 }
 
-ProcessOutcome wait_process(pid_t pid, std::optional<std::chrono::duration<double>> timeout) {
+ProcessOutcome wait_process(pid_t pid, std::optional<std::chrono::duration<double>> timeout,
+                            const volatile std::sig_atomic_t* cancel) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   ProcessOutcome outcome;
   int status = 0;
   rusage usage{};
   auto poll_interval = std::chrono::milliseconds(1);
+  const auto kill_and_reap = [&] {
+    kill(pid, SIGKILL);
+    while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+    }
+  };
   while (true) {
-    const pid_t done = wait4(pid, &status, timeout ? WNOHANG : 0, &usage);
+    // With a deadline or a cancel flag to watch, poll (a blocking wait could miss a signal
+    // that lands between the flag check and the wait); otherwise block.
+    const bool poll = timeout || cancel;
+    const pid_t done = wait4(pid, &status, poll ? WNOHANG : 0, &usage);
     if (done == pid) break;
-    if (done < 0) {
-      if (errno == EINTR) continue;
+    if (done < 0 && errno != EINTR) {
       throw std::runtime_error(std::string("waiting for a worker failed: ") + std::strerror(errno));
     }
+    if (cancel && *cancel) {
+      kill_and_reap();
+      outcome.cancelled = true;
+      break;
+    }
+    if (done < 0) continue;
     if (timeout && clock::now() - start > *timeout) {
-      kill(pid, SIGKILL);
-      wait4(pid, &status, 0, &usage);
+      kill_and_reap();
       outcome.timed_out = true;
       break;
     }
@@ -72,10 +86,11 @@ ProcessOutcome wait_process(pid_t pid, std::optional<std::chrono::duration<doubl
   }
   outcome.wall_seconds = std::chrono::duration<double>(clock::now() - start).count();
   outcome.max_rss_kib = usage.ru_maxrss;
-  if (!outcome.timed_out && WIFEXITED(status)) {
+  const bool killed_by_us = outcome.timed_out || outcome.cancelled;
+  if (!killed_by_us && WIFEXITED(status)) {
     outcome.exited = true;
     outcome.exit_code = WEXITSTATUS(status);
-  } else if (!outcome.timed_out && WIFSIGNALED(status)) {
+  } else if (!killed_by_us && WIFSIGNALED(status)) {
     outcome.signaled = true;
     outcome.signal = WTERMSIG(status);
   }

@@ -1,6 +1,7 @@
 #pragma once
 // Child processes: start one with its output sent to files, wait for it with a deadline.
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@ struct ProcessOutcome {
   bool signaled = false;    // killed by a signal: `signal` is set
   int signal = 0;
   bool timed_out = false;   // we killed it (SIGKILL) because the deadline passed
+  bool cancelled = false;   // we killed it (SIGKILL) because the cancel flag was set
   long max_rss_kib = 0;     // peak resident set of the child, from wait4's rusage
   double wall_seconds = 0;
 
@@ -27,8 +29,10 @@ struct ProcessOutcome {
 pid_t spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& stdout_path,
                     const std::filesystem::path& stderr_path);
 
-// Waits for `pid`; with a timeout, kills it with SIGKILL once the timeout passes.
-ProcessOutcome wait_process(pid_t pid, std::optional<std::chrono::duration<double>> timeout);
+// Waits for `pid`; with a timeout, kills it with SIGKILL once the timeout passes; with a
+// cancel flag (set by a signal handler), kills it once the flag is non-zero.
+ProcessOutcome wait_process(pid_t pid, std::optional<std::chrono::duration<double>> timeout,
+                            const volatile std::sig_atomic_t* cancel = nullptr);
 
 // The path of the running executable (/proc/self/exe).
 std::filesystem::path current_executable();

@@ -4,7 +4,9 @@ failed one with status "failed" and a one-line error, the others "ok".
 Real failures come from tests/fixtures (a model that raises on batch > 2); crashes, exits and
 hangs from the test-only switch TORCHBENCH_TEST_FAULT=VARIANT:KIND (docs/architecture.md)."""
 
+import json
 import os
+import signal
 import subprocess
 import time
 import unittest
@@ -20,7 +22,8 @@ class PartialRunCase(CliTestCase):
         self.assertRc(run.result, EXIT_PARTIAL)
         self.assertIsNotNone(run.report, "a partial run must still write its report\n" + describe(run.result))
         self.assertEqual(run.report["summary"],
-                         {"ok": len(ok), "failed": 1, "skipped": 0, "exit_code": EXIT_PARTIAL})
+                         {"ok": len(ok), "failed": 1, "skipped": 0, "exit_code": EXIT_PARTIAL,
+                          "complete": True, "interrupted_by": None})
         bad = run.by_name(failed)
         self.assertEqual(bad["status"], "failed")
         self.assertIsInstance(bad["error"], str)
@@ -175,3 +178,55 @@ class KilledRunTest(unittest.TestCase):
         while self.workers_under(ws.tmp_dir):
             self.assertLess(time.monotonic(), deadline, "the worker outlived its killed run")
             time.sleep(0.05)
+
+
+class InterruptedRunTest(unittest.TestCase):
+    """SIGINT or SIGTERM to `run`: the running worker is stopped, the variants not yet run are
+    skipped, the report of what finished is written and marked incomplete, exit code 4, and
+    no worker or scratch file is left behind."""
+
+    def interrupt_run(self, signal_number):
+        ws = Workspace()
+        self.addCleanup(ws.cleanup)
+        env = dict(os.environ, TMPDIR=ws.tmp_dir)
+        args = [cli_path(), "run", MLP, "--variant", "a=no-grad", "--variant", "b=no-grad",
+                "--variant", "c=no-grad", "--warmup-iters", "1", "--warmup-time", "0",
+                "--min-time", "2", "--max-time", "2", "-o", ws.report_path]
+        run = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: run.poll() is None and run.kill())
+        # Wait until the first variant is done and the second is measuring.
+        deadline = time.monotonic() + 60
+        seen = ""
+        while "[1/3]" not in seen:
+            self.assertLess(time.monotonic(), deadline, "the first variant never finished")
+            seen += run.stderr.readline()
+        time.sleep(0.5)
+        run.send_signal(signal_number)
+        stdout, stderr = run.communicate(timeout=30)
+        stderr = seen + stderr
+        self.assertEqual(run.returncode, 4, stderr)
+        errors = [line for line in stderr.splitlines() if line.startswith("torchbench-cli: error:")]
+        self.assertEqual(len(errors), 1, stderr)
+        self.assertIn("interrupted by", errors[0])
+        with open(ws.report_path) as f:
+            report = json.load(f)
+        summary = report["summary"]
+        self.assertFalse(summary["complete"])
+        self.assertEqual(summary["exit_code"], 4)
+        statuses = {r["variant"]: r["status"] for r in report["results"]}
+        self.assertEqual(statuses["a"], "ok")
+        self.assertEqual(statuses["b"], "skipped")
+        self.assertEqual(statuses["c"], "skipped")
+        self.assertEqual(summary["ok"], 1)
+        self.assertEqual(summary["skipped"], 2)
+        self.assertEqual(os.listdir(ws.tmp_dir), [], "the scratch directory must be removed")
+        self.assertEqual(sorted(os.listdir(ws.out_dir)), ["report.json"])
+        return report
+
+    def test_sigint(self):
+        report = self.interrupt_run(signal.SIGINT)
+        self.assertEqual(report["summary"]["interrupted_by"], "SIGINT")
+
+    def test_sigterm(self):
+        report = self.interrupt_run(signal.SIGTERM)
+        self.assertEqual(report["summary"]["interrupted_by"], "SIGTERM")

@@ -24,7 +24,8 @@ class DefaultVariantsTest(CliTestCase):
     def test_exit_code_and_summary(self):
         self.assertRc(self.out.result, EXIT_OK)
         self.assertIsNotNone(self.out.report, "no report written\n" + describe(self.out.result))
-        self.assertEqual(self.out.report["summary"], {"ok": 4, "failed": 0, "skipped": 0, "exit_code": 0})
+        self.assertEqual(self.out.report["summary"], {"ok": 4, "failed": 0, "skipped": 0, "exit_code": 0,
+                                                   "complete": True, "interrupted_by": None})
 
     def test_four_default_variants_in_order(self):
         got = [(r["variant"], r["passes"]) for r in self.out.results]

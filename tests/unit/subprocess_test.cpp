@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
+#include <thread>
+
 #include "catch.hpp"
 #include "test_support.hpp"
 #include "util/subprocess.hpp"
@@ -77,6 +80,36 @@ TEST_CASE("a child past its timeout is killed", "[subprocess]") {
   CHECK(outcome.wall_seconds >= 0.2);
   CHECK(outcome.wall_seconds < 30.0);  // it did not sleep to the end
   CHECK_THAT(outcome.describe(), tbtest::contains("timed out after"));
+}
+
+TEST_CASE("a set cancel flag kills the child", "[subprocess]") {
+  ScratchDir dir{"tb_subprocess_test"};
+  const pid_t pid = tb::spawn_process({"/bin/sh", "-c", "exec sleep 30"}, dir.path / "out.txt", dir.path / "err.txt");
+  REQUIRE(pid > 0);
+  volatile std::sig_atomic_t cancel = 0;
+  std::thread setter([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancel = SIGINT;
+  });
+  const auto outcome = tb::wait_process(pid, std::nullopt, &cancel);
+  setter.join();
+  CHECK(outcome.cancelled);
+  CHECK_FALSE(outcome.timed_out);
+  CHECK_FALSE(outcome.exited);
+  CHECK_FALSE(outcome.signaled);  // our own SIGKILL is not the child's failure
+  CHECK(outcome.wall_seconds < 25);
+  CHECK(outcome.describe() == "stopped by an interrupt");
+  CHECK(::kill(pid, 0) != 0);  // reaped: the pid no longer exists
+}
+
+TEST_CASE("an unset cancel flag changes nothing", "[subprocess]") {
+  ScratchDir dir{"tb_subprocess_test"};
+  const pid_t pid = tb::spawn_process({"/bin/sh", "-c", "exit 5"}, dir.path / "out.txt", dir.path / "err.txt");
+  volatile std::sig_atomic_t cancel = 0;
+  const auto outcome = tb::wait_process(pid, std::nullopt, &cancel);
+  CHECK(outcome.exited);
+  CHECK(outcome.exit_code == 5);
+  CHECK_FALSE(outcome.cancelled);
 }
 
 TEST_CASE("output goes to the given files, appended", "[subprocess]") {
