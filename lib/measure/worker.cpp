@@ -106,10 +106,15 @@ WorkerResult run_variant(const WorkerJob& job) {
 
     result.failure = FailureStage::inputs;
     context.inputs = job.inputs.empty() ? model->declared_inputs() : job.inputs;
+    const auto required = model->required_inputs();
     if (context.inputs.empty()) {
-      throw ModelError("'" + job.model +
-                       "' does not declare its inputs; give one --input SPEC per model input, e.g. "
-                       "--input 1x3x224x224:float32 or --input 1x128:int64[0,30522)");
+      throw ModelError("'" + job.model + "' does not declare its inputs: give one --input SPEC for each argument of " +
+                       model->signature() + ", e.g. --input 1x3x224x224:float32 or --input 1x128:int64[0,30522)");
+    }
+    if (context.inputs.size() < required) {
+      throw ModelError("the model's " + model->signature() + " needs " + std::to_string(required) +
+                       " inputs, got " + std::to_string(context.inputs.size()) +
+                       "; give one --input SPEC for each argument");
     }
     result.failure = FailureStage::passes;
     passes::apply_stage(passes::Stage::inputs, passes, context);

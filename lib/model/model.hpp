@@ -25,6 +25,11 @@ class Model {
   // Inputs the model carries with it (built-in defaults or archive metadata); may be empty.
   virtual const std::vector<InputSpec>& declared_inputs() const = 0;
 
+  // The forward signature without `self`, e.g. "forward(x: Tensor, mask: Tensor)", and how
+  // many arguments have no default (the inputs a caller must give).
+  virtual std::string signature() const = 0;
+  virtual std::size_t required_inputs() const = 0;
+
   // One inference call. Throws what the model throws (c10::Error, ...).
   virtual c10::IValue run(const std::vector<c10::IValue>& inputs) = 0;
 

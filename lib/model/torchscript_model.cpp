@@ -20,6 +20,23 @@ c10::IValue TorchScriptModel::run(const std::vector<c10::IValue>& inputs) {
 
 void TorchScriptModel::to(c10::Device device) { module_.to(device); }
 
+std::string TorchScriptModel::signature() const {
+  const auto& arguments = forward_.function().getSchema().arguments();
+  std::string text = "forward(";
+  for (std::size_t i = 1; i < arguments.size(); ++i) {  // 0 is self
+    text += (i > 1 ? ", " : "") + arguments[i].name() + ": " + arguments[i].type()->annotation_str();
+    if (arguments[i].default_value()) text += " = ...";
+  }
+  return text + ")";
+}
+
+std::size_t TorchScriptModel::required_inputs() const {
+  const auto& arguments = forward_.function().getSchema().arguments();
+  std::size_t count = 0;
+  for (std::size_t i = 1; i < arguments.size(); ++i) count += arguments[i].default_value() ? 0 : 1;
+  return count;
+}
+
 void TorchScriptModel::set_torchscript(torch::jit::Module module) {
   module_ = std::move(module);
   forward_ = module_.get_method("forward");

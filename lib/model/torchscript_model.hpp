@@ -12,6 +12,8 @@ class TorchScriptModel final : public Model {
 
   std::string_view backend() const override { return backend_; }
   const std::vector<InputSpec>& declared_inputs() const override { return inputs_; }
+  std::string signature() const override;
+  std::size_t required_inputs() const override;
   c10::IValue run(const std::vector<c10::IValue>& inputs) override;
   void to(c10::Device device) override;
   torch::jit::Module* torchscript() override { return &module_; }

@@ -58,7 +58,12 @@ class ModelInputErrorsTest(ErrorCase):
     """Exit 3: the model loads, but the inputs do not fit it."""
 
     def test_no_metadata_and_no_input(self):
-        self.check(["run", fixture("scripted_nometa.pt")], EXIT_MODEL, "scripted_nometa.pt", "--input")
+        self.check(["run", fixture("scripted_nometa.pt")], EXIT_MODEL, "scripted_nometa.pt", "--input",
+                   "forward(x: Tensor)")
+
+    def test_too_few_inputs_names_the_signature(self):
+        self.check(["run", fixture("two_inputs.pt"), "--input", "1x8:float32"], EXIT_MODEL,
+                   "forward(x: Tensor, mask: Tensor)", "needs 2 inputs, got 1")
 
     def test_wrong_input_shape(self):
         self.check(["run", fixture("scripted_meta.pt"), "--input", "1x5x32x32:float32"], EXIT_MODEL,
