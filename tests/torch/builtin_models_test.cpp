@@ -76,6 +76,9 @@ TEST_CASE("every built-in builds with its defaults and runs on its declared inpu
     CHECK(model->backend() == "builtin");
     CHECK(model->torchscript() != nullptr);
     REQUIRE(model->declared_inputs().size() == 1);
+    // The declared inputs agree with what forward() takes.
+    CHECK(model->required_inputs() == 1);
+    CHECK_THAT(model->signature(), tbtest::contains(": Tensor)"));
     const auto& spec = model->declared_inputs()[0];
     CHECK(spec.shape.at(0) == 1);  // batch 1
     const auto out = run_once(*model, 0);
