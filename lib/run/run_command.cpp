@@ -15,7 +15,7 @@
 #include "passes/pass.hpp"
 #include "report/environment.hpp"
 #include "report/table.hpp"
-#include "run/worker_pool.hpp"
+#include "run/worker_launcher.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 #include "util/interrupt.hpp"
@@ -23,6 +23,7 @@
 #include "util/strings.hpp"
 #include "util/subprocess.hpp"
 #include "util/system_info.hpp"
+#include "util/temp_dir.hpp"
 
 namespace tb::run {
 namespace {

@@ -1,6 +1,5 @@
-#include "run/worker_pool.hpp"
+#include "run/worker_launcher.hpp"
 
-#include <cstdlib>
 #include <fstream>
 
 #include "util/atomic_file.hpp"
@@ -20,18 +19,6 @@ std::string last_line(const std::filesystem::path& path) {
 }
 
 }  // namespace
-
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = (std::filesystem::path(base && *base ? base : "/tmp") / "torchbench-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary directory in " + pattern);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
 
 WorkerLauncher::WorkerLauncher(std::filesystem::path executable, std::filesystem::path work_dir,
                                std::optional<double> timeout_seconds, const volatile std::sig_atomic_t* cancel)

@@ -30,18 +30,4 @@ class WorkerLauncher {
   std::optional<double> timeout_seconds_;
   const volatile std::sig_atomic_t* cancel_;
 };
-
-// A private temporary directory, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 }  // namespace tb::run
