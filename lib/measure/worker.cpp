@@ -18,6 +18,7 @@
 #include "measure/timers.hpp"
 #include "model/errors.hpp"
 #include "model/inputs.hpp"
+#include "model/model.hpp"
 #include "model/outputs.hpp"
 #include "passes/pass.hpp"
 #include "util/atomic_file.hpp"

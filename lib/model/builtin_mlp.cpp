@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "model/builtin_models.hpp"
+#include "model/built_model.hpp"
 #include "model/builtin_util.hpp"
 
 namespace tb::model {

@@ -9,8 +9,6 @@
 #include <string_view>
 #include <vector>
 
-#include <torch/script.h>
-
 #include "core/input_spec.hpp"
 
 namespace tb::model {
@@ -18,10 +16,9 @@ namespace tb::model {
 // Integer hyper-parameters, e.g. {"layers": 4, "hidden": 256}.
 using BuiltinParams = std::map<std::string, std::int64_t>;
 
-struct BuiltModel {
-  torch::jit::Module module;       // in eval mode, parameters require grad (like a Python nn.Module)
-  std::vector<InputSpec> inputs;   // batch dimension first, batch 1
-};
+// A built model and its inputs: model/built_model.hpp (it needs the LibTorch headers, which
+// this table of names and parameters does not).
+struct BuiltModel;
 
 struct BuiltinModelInfo {
   std::string_view name;

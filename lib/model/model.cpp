@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "model/builtin_models.hpp"
+#include "model/built_model.hpp"
 #include "model/errors.hpp"
 #include "model/torchscript_model.hpp"
 #include "util/errors.hpp"

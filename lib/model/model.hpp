@@ -12,6 +12,7 @@
 
 #include "core/input_spec.hpp"
 #include "core/model_ref.hpp"
+#include "model/model_check.hpp"
 
 namespace tb::model {
 
@@ -45,10 +46,6 @@ class Model {
 // (exit code 3) naming the file or built-in and the reason; UsageError for unknown built-in
 // parameters.
 std::unique_ptr<Model> load_model(const ModelRef& ref, std::uint64_t seed);
-
-// Checks that a reference can be loaded at all (the file exists and is a regular readable
-// file; the built-in and its parameters exist), without loading. Throws like load_model.
-void check_model_ref(const ModelRef& ref);
 
 // Name of the extra file inside a TorchScript archive that declares its inputs:
 // {"version": 1, "inputs": ["1x3x224x224:float32", ...]} (see docs/report-schema.md).

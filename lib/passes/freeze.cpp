@@ -2,6 +2,7 @@
 // graph optimizer can fold them (e.g. batch norm into the preceding convolution).
 #include <torch/csrc/jit/api/module.h>
 
+#include "model/model.hpp"
 #include "passes/pass.hpp"
 
 namespace tb::passes {

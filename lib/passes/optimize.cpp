@@ -2,6 +2,7 @@
 // inference graph rewrites (MKLDNN convolutions on CPU, conv/add/relu fusions, ...).
 #include <torch/csrc/jit/api/module.h>
 
+#include "model/model.hpp"
 #include "passes/pass.hpp"
 
 namespace tb::passes {

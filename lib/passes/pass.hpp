@@ -10,11 +10,16 @@
 #include <string_view>
 #include <vector>
 
-#include <torch/script.h>
+#include <c10/core/Device.h>
 
 #include "core/input_spec.hpp"
 #include "core/variant_spec.hpp"
-#include "model/model.hpp"
+
+// Only c10's Device: this header is included by the CLI and the orchestrator, which must not
+// pay for the full LibTorch headers. Pass files include model/model.hpp themselves.
+namespace tb::model {
+class Model;
+}
 
 namespace tb::passes {
 

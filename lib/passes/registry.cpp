@@ -1,6 +1,7 @@
 #include <array>
 #include <set>
 
+#include "model/model.hpp"
 #include "passes/pass.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"

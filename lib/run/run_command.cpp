@@ -11,7 +11,7 @@
 #include "core/variant_spec.hpp"
 #include "measure/runtime_info.hpp"
 #include "model/builtin_models.hpp"
-#include "model/model.hpp"
+#include "model/model_check.hpp"
 #include "passes/pass.hpp"
 #include "report/environment.hpp"
 #include "report/table.hpp"
