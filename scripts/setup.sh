@@ -56,7 +56,7 @@ cmake_args=(-S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${TB_BUILD_TYPE:-R
 if [[ -n ${Torch_DIR:-} ]]; then
   cmake_args+=(-DTorch_DIR="$Torch_DIR")
 else
-  cmake_args+=(-DCMAKE_PREFIX_PATH="$(.venv/bin/python -c 'import torch; print(torch.utils.cmake_prefix_path)')")
+  cmake_args+=(-DCMAKE_PREFIX_PATH="$(.venv/bin/python -W ignore -c 'import torch; print(torch.utils.cmake_prefix_path)')")
 fi
 # Configuring again is cheap and picks up a changed Torch_DIR; unchanged settings rebuild nothing.
 # LibTorch's CMake config warns about optional libraries the wheel does not ship (kineto):
