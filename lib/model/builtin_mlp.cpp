@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "model/built_model.hpp"
-#include "model/builtin_util.hpp"
+#include "model/module_builder.hpp"
 
 namespace tb::model {
 

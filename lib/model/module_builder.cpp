@@ -1,4 +1,4 @@
-#include "model/builtin_util.hpp"
+#include "model/module_builder.hpp"
 
 #include <cmath>
 #include <cstdio>
