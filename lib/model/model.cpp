@@ -19,29 +19,19 @@ std::vector<std::string_view> builtin_names() {
   return names;
 }
 
-std::string joined_builtin_names() {
-  std::string text;
-  for (const auto name : builtin_names()) text += (text.empty() ? "" : ", ") + std::string(name);
-  return text;
-}
-
 const BuiltinModelInfo& builtin_or_throw(const ModelRef& ref) {
   const auto* info = find_builtin_model(ref.name);
   if (!info) {
     const auto names = builtin_names();
     throw UsageError("unknown built-in model '" + ref.name + "'" + did_you_mean(ref.name, names) +
-                     "; built-ins: " + joined_builtin_names());
+                     "; built-ins: " + join(names, ", "));
   }
   for (const auto& [key, value] : ref.params) {
     if (!info->defaults.count(key)) {
       std::vector<std::string_view> keys;
-      std::string known;
-      for (const auto& [k, v] : info->defaults) {
-        keys.push_back(k);
-        known += (known.empty() ? "" : ", ") + k;
-      }
+      for (const auto& [k, v] : info->defaults) keys.push_back(k);
       throw UsageError("built-in '" + ref.name + "' has no parameter '" + key + "'" + did_you_mean(key, keys) +
-                       "; parameters: " + known);
+                       "; parameters: " + join(keys, ", "));
     }
     if (value <= 0) throw UsageError("built-in parameter " + key + " must be positive");
   }

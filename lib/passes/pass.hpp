@@ -60,6 +60,9 @@ std::span<const PassInfo* const> pass_table();
 // nullptr when no pass has that name.
 const PassInfo* find_pass(std::string_view name);
 
+// Every pass name, in table order (for did-you-mean suggestions and listings).
+std::vector<std::string_view> pass_names();
+
 // Checks every pass of a variant: known names (with a did-you-mean), values of the right
 // kind, no duplicates, no two passes of one group. Throws UsageError naming the variant.
 void validate_variant(const VariantSpec& variant);

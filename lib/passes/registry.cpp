@@ -36,6 +36,12 @@ const PassInfo* find_pass(std::string_view name) {
   return nullptr;
 }
 
+std::vector<std::string_view> pass_names() {
+  std::vector<std::string_view> names;
+  for (const auto* pass : kTable) names.push_back(pass->name);
+  return names;
+}
+
 std::int64_t int_value(const PassSpec& pass) { return *parse_int(*pass.value); }
 
 void validate_variant(const VariantSpec& variant) {
@@ -44,9 +50,7 @@ void validate_variant(const VariantSpec& variant) {
   for (const auto& spec : variant.passes) {
     const auto* pass = find_pass(spec.name);
     if (!pass) {
-      std::vector<std::string_view> names;
-      for (const auto* p : kTable) names.push_back(p->name);
-      throw UsageError(where + "unknown pass '" + spec.name + "'" + did_you_mean(spec.name, names) +
+      throw UsageError(where + "unknown pass '" + spec.name + "'" + did_you_mean(spec.name, pass_names()) +
                        "; `torchbench-cli passes` lists them");
     }
     if (pass->value == ValueKind::none && spec.value) {
@@ -63,11 +67,11 @@ void validate_variant(const VariantSpec& variant) {
       throw UsageError(where + "pass '" + spec.name + "' appears twice");
     }
     if (!pass->group.empty() && !seen_groups.insert(pass->group).second) {
-      std::string others;
+      std::vector<std::string_view> others;
       for (const auto* p : kTable) {
-        if (p->group == pass->group) others += (others.empty() ? "" : ", ") + std::string(p->name);
+        if (p->group == pass->group) others.push_back(p->name);
       }
-      throw UsageError(where + "passes " + others + " exclude each other; keep one");
+      throw UsageError(where + "passes " + join(others, ", ") + " exclude each other; keep one");
     }
   }
 }

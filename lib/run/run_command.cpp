@@ -38,9 +38,7 @@ std::vector<VariantSpec> resolve_variants(const RunOptions& options) {
     sweeps.push_back(parse_sweep(text));
     const auto& key = sweeps.back().key;
     if (!passes::find_pass(key)) {
-      std::vector<std::string_view> names;
-      for (const auto* pass : passes::pass_table()) names.push_back(pass->name);
-      throw UsageError("--sweep '" + text + "': '" + key + "' is not a pass" + did_you_mean(key, names) +
+      throw UsageError("--sweep '" + text + "': '" + key + "' is not a pass" + did_you_mean(key, passes::pass_names()) +
                        "; sweep a pass that takes a value, e.g. batch=1,8,32");
     }
   }
@@ -62,10 +60,8 @@ std::size_t baseline_index(const std::vector<VariantSpec>& variants, const std::
     if (variants[i].name == baseline) return i;
     names.push_back(variants[i].name);
   }
-  std::string listed;
-  for (const auto name : names) listed += (listed.empty() ? "" : ", ") + std::string(name);
   throw UsageError("--baseline '" + baseline + "' is not one of the variants" + did_you_mean(baseline, names) +
-                   "; variants: " + listed);
+                   "; variants: " + join(names, ", "));
 }
 
 // Test-only fault injection (docs/architecture.md): TORCHBENCH_TEST_FAULT=VARIANT:KIND makes
@@ -98,9 +94,9 @@ void stop_if_model_or_input_error(const report::VariantOutcome& baseline) {
   }
   auto message = r.error;
   if (r.failure == FailureStage::first_run) {
-    std::string shapes;
-    for (const auto& input : r.inputs) shapes += (shapes.empty() ? "" : ", ") + to_string(input);
-    message = "the model failed on its first call with inputs " + shapes + ": " + r.error +
+    std::vector<std::string> shapes;
+    for (const auto& input : r.inputs) shapes.push_back(to_string(input));
+    message = "the model failed on its first call with inputs " + join(shapes, ", ") + ": " + r.error +
               "; check --input (one per model input, with the right shape and dtype)";
   }
   throw Error(static_cast<ExitCode>(r.error_exit_code), message);

@@ -49,6 +49,28 @@ std::optional<double> parse_double(std::string_view text) {
   return value;
 }
 
+namespace {
+
+template <class Item>
+std::string join_items(std::span<const Item> items, std::string_view separator) {
+  std::string text;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) text += separator;
+    text += items[i];
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string join(std::span<const std::string_view> items, std::string_view separator) {
+  return join_items(items, separator);
+}
+
+std::string join(std::span<const std::string> items, std::string_view separator) {
+  return join_items(items, separator);
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   std::iota(row.begin(), row.end(), std::size_t{0});

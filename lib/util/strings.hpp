@@ -18,6 +18,10 @@ std::vector<std::string> split(std::string_view text, char sep);
 std::optional<std::int64_t> parse_int(std::string_view text);
 std::optional<double> parse_double(std::string_view text);
 
+// The items separated by `separator`: join({"a", "b"}, ", ") == "a, b".
+std::string join(std::span<const std::string_view> items, std::string_view separator);
+std::string join(std::span<const std::string> items, std::string_view separator);
+
 // Levenshtein distance.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 

@@ -114,3 +114,11 @@ TEST_CASE("utc_timestamp_now is ISO 8601 with Z", "[strings]") {
   CHECK(stamp[19] == 'Z');
   CHECK(stamp.substr(0, 2) == "20");
 }
+
+TEST_CASE("join puts the separator between items only", "[strings]") {
+  const std::vector<std::string_view> views = {"a", "bc", "d"};
+  CHECK(tb::join(views, ", ") == "a, bc, d");
+  const std::vector<std::string> strings = {"x"};
+  CHECK(tb::join(strings, ", ") == "x");
+  CHECK(tb::join(std::vector<std::string>{}, ", ").empty());
+}
