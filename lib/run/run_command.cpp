@@ -28,7 +28,7 @@
 namespace tb::run {
 namespace {
 
-std::vector<VariantSpec> resolve_variants(const RunOptions& options) {
+std::vector<VariantSpec> resolve_variants(const RunOptions& options, const c10::Device& device) {
   std::vector<VariantSpec> variants;
   for (const auto& text : options.variants.empty() ? default_variants() : options.variants) {
     variants.push_back(parse_variant(text));
@@ -48,7 +48,7 @@ std::vector<VariantSpec> resolve_variants(const RunOptions& options) {
     if (!names.insert(variant.name).second) {
       throw UsageError("variant name '" + variant.name + "' is used twice; give each --variant its own name");
     }
-    passes::validate_variant(variant);
+    passes::validate_variant(variant, device);
   }
   return variants;
 }
@@ -130,14 +130,14 @@ int run_command(const RunOptions& options) {
   const auto model_ref = parse_model_ref(model_text);
   std::vector<InputSpec> inputs;
   for (const auto& text : options.inputs) inputs.push_back(parse_input_spec(text));
-  const auto variants = resolve_variants(options);
+  measure::check_device(options.device);
+  const auto variants = resolve_variants(options, c10::Device(options.device));
   const auto baseline = baseline_index(variants, options.baseline);
   validate(options.timing);
   if (options.seed < 0) throw UsageError("--seed must be 0 or more");
   if (options.variant_timeout_seconds && !(*options.variant_timeout_seconds > 0)) {
     throw UsageError("--variant-timeout must be more than 0 seconds");
   }
-  measure::check_device(options.device);
   if (!options.output.empty() && options.output != "-") check_writable_destination(options.output);
   model::check_model_ref(model_ref);
 
