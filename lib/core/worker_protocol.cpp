@@ -6,8 +6,8 @@
 namespace tb {
 namespace {
 
-constexpr std::array<const char*, 8> kStageNames = {"none",      "load",    "inputs",   "passes",
-                                                    "first_run", "measure", "accuracy", "crash"};
+constexpr std::array<const char*, 9> kStageNames = {"none",    "load",     "inputs", "passes",     "first_run",
+                                                    "measure", "accuracy", "crash",  "unsupported"};
 
 FailureStage stage_from_string(const std::string& text) {
   for (std::size_t i = 0; i < kStageNames.size(); ++i) {

@@ -31,7 +31,8 @@ struct WorkerJob {
 
 // Where a worker failed, which decides the exit code: a baseline that fails to load or
 // cannot run its inputs is a model/input error (3); anything else is a variant failure (4).
-enum class FailureStage { none, load, inputs, passes, first_run, measure, accuracy, crash };
+// `unsupported`: a pass cannot work with this LibTorch or machine; the variant is skipped.
+enum class FailureStage { none, load, inputs, passes, first_run, measure, accuracy, crash, unsupported };
 
 struct WorkerResult {
   FailureStage failure = FailureStage::none;

@@ -161,6 +161,9 @@ WorkerResult run_variant(const WorkerJob& job) {
       result.accuracy_note = comparison.note;
     }
     result.failure = FailureStage::none;
+  } catch (const passes::Unsupported& e) {
+    result.failure = FailureStage::unsupported;
+    result.error = e.what();
   } catch (const std::exception& e) {
     result.error = message_of(e);
     if (const auto* error = dynamic_cast<const Error*>(&e)) result.error_exit_code = static_cast<int>(error->code());

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,13 @@ struct VariantContext {
   // Stage execution: RAII guards (e.g. c10::InferenceMode) held for the whole warm-up and
   // measurement, on the thread that runs them.
   std::vector<std::shared_ptr<void>> scopes;
+};
+
+// Thrown by a pass that cannot work with this LibTorch build or on this machine (e.g. no
+// quantized engine): the variant is recorded as skipped with this reason, not as failed.
+class Unsupported : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 enum class ValueKind {

@@ -182,7 +182,7 @@ int run_command(const RunOptions& options) {
 
   const std::string interrupted_by = interrupt.signal() ? signal_name(interrupt.signal()) : "";
   bool any_failed = false;
-  for (const auto& o : outcomes) any_failed |= o.status != "ok";
+  for (const auto& o : outcomes) any_failed |= o.status == "failed";
   const int exit_code = static_cast<int>(any_failed ? ExitCode::partial : ExitCode::ok);
 
   std::ostream& table_stream = options.output == "-" ? std::cerr : std::cout;

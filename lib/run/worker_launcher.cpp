@@ -66,7 +66,10 @@ report::VariantOutcome WorkerLauncher::run(const WorkerJob& job, std::size_t ind
       outcome.error = std::string("the worker's result file is unreadable: ") + e.what();
       return outcome;
     }
-    if (!outcome.result->ok()) {
+    if (outcome.result->failure == FailureStage::unsupported) {
+      outcome.status = "skipped";
+      outcome.error = outcome.result->error;
+    } else if (!outcome.result->ok()) {
       outcome.status = "failed";
       outcome.error = std::string(to_string(outcome.result->failure)) + ": " + outcome.result->error;
     }
