@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/schedule.hpp"
 #include "core/timing_options.hpp"
 
 namespace tb::run {
@@ -19,6 +20,7 @@ struct RunOptions {
   std::string device = "cpu";
   std::int64_t seed = 0;              // 0 or more
   TimingOptions timing;
+  ScheduleOptions schedule;
   std::optional<double> variant_timeout_seconds;
   std::string output;                 // "" no report file, "-" stdout
   bool quiet = false;                 // no progress lines
