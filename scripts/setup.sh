@@ -15,7 +15,7 @@ root=$(pwd)
 log() { echo "setup: $*" >&2; }
 
 # --- System packages ------------------------------------------------------------------
-packages=(g++ cmake ninja-build ccache git libcli11-dev nlohmann-json3-dev libfmt-dev catch2)
+packages=(g++ cmake ninja-build ccache git libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libboost-dev)
 # Any python3 that can make a venv with pip will do (Debian's needs python3-venv).
 if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -m ensurepip --version >/dev/null 2>&1; then
   packages+=(python3 python3-venv)
