@@ -93,6 +93,7 @@ void LiveWorker::skip(const std::string& reason) {
   if (running()) {
     kill(process_.pid, SIGKILL);
     reap(std::nullopt);
+    outcome_.worker_outcome = "stopped by an interrupt";
   }
   outcome_.status = "skipped";
   outcome_.error = reason;
@@ -121,7 +122,8 @@ LiveWorker::Wait LiveWorker::read_reply(std::string& line) {
       kill(process_.pid, SIGKILL);
       reap(std::nullopt);
       outcome_.status = "failed";
-      outcome_.error = fmt::format("worker timed out after {:g} s", *settings_.timeout_seconds);
+      outcome_.worker_outcome = fmt::format("timed out after {:g} s", *settings_.timeout_seconds);
+      outcome_.error = "worker " + outcome_.worker_outcome;
       return Wait::ended;
     case ReadStatus::eof:
       reap(10.0);
