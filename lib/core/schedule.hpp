@@ -17,7 +17,9 @@ enum class ScheduleMode {
 
 struct ScheduleOptions {
   ScheduleMode mode = ScheduleMode::interleaved;
-  std::int64_t rounds = 5;  // the variant's --min/--max limits are spread over this many rounds
+  // The variant's --min/--max limits are spread over this many rounds (with a target
+  // precision, the minimums take this many rounds, so it is also the fewest rounds).
+  std::int64_t rounds = 5;
   // Adaptive stopping: a variant is done once the bootstrap CI of its median is within
   // ±target_precision (relative, e.g. 0.01) and its minimums are met; rounds continue past
   // `rounds` until then or until a maximum (--max-time, --max-iters) is reached.

@@ -140,6 +140,17 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
                  {"device_peak_allocated_bytes", optional_number(r.device_peak_allocated_bytes)},
                  {"device_peak_reserved_bytes", optional_number(r.device_peak_reserved_bytes)}};
   j["output_shapes"] = r.output_shapes;
+  j["gate"] = nullptr;
+  if (outcome.gate) {
+    const auto& limits = outcome.gate->limits;
+    const auto limit = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    j["gate"] = {{"passed", outcome.gate->passed()},
+                 {"violations", outcome.gate->violations},
+                 {"limits",
+                  {{"max_abs_err", limit(limits.max_abs_err)},
+                   {"max_rel_err", limit(limits.max_rel_err)},
+                   {"min_cosine", limit(limits.min_cosine)}}}};
+  }
   return j;
 }
 
@@ -153,10 +164,17 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
     if (o.is_baseline) baseline = &o;
   }
   nlohmann::json results = nlohmann::json::array();
-  int ok = 0, failed = 0, skipped = 0;
+  int ok = 0, failed = 0, skipped = 0, gates_failed = 0;
   for (const auto& o : outcomes) {
     results.push_back(result_json(o, baseline, config.timing, config.schedule));
     (o.status == "ok" ? ok : o.status == "failed" ? failed : skipped)++;
+    gates_failed += o.gate && !o.gate->passed();
+  }
+  nlohmann::json gates = nlohmann::json::array();
+  for (const auto& rule : config.gates) {
+    gates.push_back({{"option", option_name(rule.metric)},
+                     {"variant", rule.variant.empty() ? nlohmann::json(nullptr) : nlohmann::json(rule.variant)},
+                     {"limit", rule.limit}});
   }
   return {
       {"schema_version", kSchemaVersion},
@@ -176,6 +194,7 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
           {"rounds", config.schedule.rounds},
           {"target_precision", config.schedule.target_precision ? nlohmann::json(*config.schedule.target_precision)
                                                                 : nlohmann::json(nullptr)}}},
+        {"gates", gates},
         {"variant_timeout_seconds", config.variant_timeout_seconds ? nlohmann::json(*config.variant_timeout_seconds)
                                                                    : nlohmann::json(nullptr)}}},
       {"results", results},
@@ -183,6 +202,7 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
        {{"ok", ok},
         {"failed", failed},
         {"skipped", skipped},
+        {"gates_failed", gates_failed},
         {"exit_code", exit_code},
         {"complete", interrupted_by.empty()},
         {"interrupted_by", interrupted_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(interrupted_by)}}},

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/gates.hpp"
 #include "core/schedule.hpp"
 #include "core/timing_options.hpp"
 #include "core/worker_protocol.hpp"
@@ -25,6 +26,7 @@ struct VariantOutcome {
   std::string worker_outcome;          // "exit code 0", "killed by signal 11 (SIGSEGV)"
   double worker_wall_seconds = 0;
   std::int64_t worker_max_rss_bytes = 0;
+  std::optional<GateResult> gate;  // set when an accuracy gate applies to this variant
 };
 
 // Per-item latency speedup of `v` over `baseline`: (base median / base batch) / (v median /
@@ -62,6 +64,7 @@ struct RunConfig {
   TimingOptions timing;
   std::optional<double> variant_timeout_seconds;
   ScheduleOptions schedule;
+  std::vector<GateRule> gates;
 };
 
 // The whole report: schema_version, tool, created_at, environment, config, results, summary.

@@ -53,6 +53,10 @@ std::string render_table(const std::vector<VariantOutcome>& outcomes, const Timi
       for (const auto& warning : measurement_warnings(r, timing)) notes.push_back(o.variant.name + ": " + warning);
     }
     if (o.status != "ok") notes.push_back(o.variant.name + ": " + o.error);
+    if (o.gate && !o.gate->passed()) {
+      row[9] = "GATE FAILED";
+      for (const auto& violation : o.gate->violations) notes.push_back(o.variant.name + ": gate: " + violation);
+    }
     rows.push_back(std::move(row));
   }
   // Column widths in characters: count UTF-8 lead bytes only ("±" is two bytes, one column).

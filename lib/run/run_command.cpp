@@ -1,5 +1,6 @@
 #include "run/run_command.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -77,6 +78,28 @@ std::string injected_fault(const std::string& variant) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || text.substr(0, colon) != variant) return "";
   return text.substr(colon + 1);
+}
+
+// Every gate rule must name a variant of the run (or its sweep base name), not the baseline.
+void check_gate_rules(const std::vector<GateRule>& rules, const std::vector<VariantSpec>& variants,
+                      const std::string& baseline) {
+  std::vector<std::string> names;
+  for (const auto& v : variants) {
+    names.push_back(v.name);
+    names.push_back(v.name.substr(0, v.name.find('/')));
+  }
+  std::vector<std::string_view> views(names.begin(), names.end());
+  for (const auto& rule : rules) {
+    if (rule.variant.empty()) continue;
+    if (std::find(names.begin(), names.end(), rule.variant) == names.end()) {
+      throw UsageError(std::string(option_name(rule.metric)) + ": no variant is named '" + rule.variant + "'" +
+                       did_you_mean(rule.variant, views));
+    }
+    if (rule.variant == baseline) {
+      throw UsageError(std::string(option_name(rule.metric)) + ": '" + rule.variant +
+                       "' is the baseline, the reference the others are checked against; gate another variant");
+    }
+  }
 }
 
 std::string progress_line(const report::VariantOutcome& o, std::size_t done, std::size_t total) {
@@ -244,6 +267,7 @@ int run_command(const RunOptions& options) {
   measure::check_device(options.device);
   const auto variants = resolve_variants(options, c10::Device(options.device));
   const auto baseline = baseline_index(variants, options.baseline);
+  check_gate_rules(options.gates, variants, variants[baseline].name);
   validate(options.timing);
   validate(options.schedule);
   if (options.seed < 0) throw UsageError("--seed must be 0 or more");
@@ -270,12 +294,23 @@ int run_command(const RunOptions& options) {
   }
   const WorkerSettings settings{current_executable(), work_dir.path(), options.variant_timeout_seconds,
                                 InterruptGuard::flag()};
-  const auto outcomes = Scheduler(options, settings, std::move(jobs), baseline, interrupt).run();
+  auto outcomes = Scheduler(options, settings, std::move(jobs), baseline, interrupt).run();
+  bool any_gate_failed = false;
+  for (auto& o : outcomes) {
+    if (o.is_baseline || o.status != "ok" || !o.result) continue;
+    const auto gate = gate_for(options.gates, o.variant.name);
+    if (gate.empty()) continue;
+    o.gate = check_gate(gate, o.result->accuracy, o.result->accuracy_note);
+    any_gate_failed |= !o.gate->passed();
+  }
 
   const std::string interrupted_by = interrupt.signal() ? signal_name(interrupt.signal()) : "";
   bool any_failed = false;
   for (const auto& o : outcomes) any_failed |= o.status == "failed";
-  const int exit_code = static_cast<int>(any_failed || !interrupted_by.empty() ? ExitCode::partial : ExitCode::ok);
+  // A failed variant outweighs a broken gate: its accuracy was never checked.
+  const int exit_code = static_cast<int>(any_failed || !interrupted_by.empty() ? ExitCode::partial
+                                         : any_gate_failed                     ? ExitCode::gate_failed
+                                                                               : ExitCode::ok);
 
   std::ostream& table_stream = options.output == "-" ? std::cerr : std::cout;
   table_stream << "\nmodel " << model_ref.text() << " on " << options.device << "\n"
@@ -284,7 +319,7 @@ int run_command(const RunOptions& options) {
   if (!options.output.empty()) {
     report::RunConfig config{model_ref.text(), options.inputs, variants, variants[baseline].name,
                              options.device, static_cast<std::uint64_t>(options.seed), options.timing,
-                             options.variant_timeout_seconds, options.schedule};
+                             options.variant_timeout_seconds, options.schedule, options.gates};
     const auto environment =
         report::environment_json(read_system_info(), measure::libtorch_info(), options.device);
     const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by).dump(2) + "\n";
