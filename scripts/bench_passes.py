@@ -218,6 +218,12 @@ def run_dropping_rejected(cli, model_path, variants, extra_args, report_path, lo
 
 # --- Tables ----------------------------------------------------------------------------------
 
+def display_path(path):
+    """Relative to the current directory when inside it, else absolute."""
+    relative = os.path.relpath(path)
+    return os.path.abspath(path) if relative.startswith("..") else relative
+
+
 def lookup(result, dotted):
     value = result
     for key in dotted.split("."):
@@ -277,7 +283,9 @@ def result_row(res, baseline_name, show_batch):
     row = [res["variant"], "`%s`" % ",".join(res.get("passes", []))]
     if show_batch:
         row.append(str(res.get("batch", NA)))
-    row += [fmt_ms(stats.get("median_ms") if ok else None), fmt_ms(stats.get("p99_ms") if ok else None),
+    row += [fmt_ms(stats.get("median_ms") if ok else None),
+            fmt_num(stats.get("cv") * 100 if ok and stats.get("cv") is not None else None, "%.1f%%"),
+            fmt_ms(stats.get("p99_ms") if ok else None),
             fmt_num(res.get("throughput_per_s") if ok else None, "%.1f"),
             fmt_num(rss / 2**20 if rss else None, "%.0f"),
             fmt_num(size / 2**20 if size is not None else None, "%.1f"),
@@ -290,19 +298,20 @@ def table(order, results, not_available, baseline_name, show_batch=False):
     """Rows in the order the variants were listed: a variant's results (one per batch size in a
     sweep), or its "not available" row."""
     header = ["variant", "passes"] + (["batch"] if show_batch else []) + [
-        "median ms", "p99 ms", "items/s", "peak RSS MiB", "model MiB", "max abs err", "cosine",
+        "median ms", "cv", "p99 ms", "items/s", "peak RSS MiB", "model MiB", "max abs err", "cosine",
         "speedup vs %s" % baseline_name, "status"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     for name, passes in order:
         if name in not_available:
-            cells = [name, "`%s`" % passes] + ([NA] if show_batch else []) + [NA] * 8 + [
+            cells = [name, "`%s`" % passes] + ([NA] if show_batch else []) + [NA] * 9 + [
                 "not available: %s" % not_available[name]]
             lines.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
             continue
         for res in results:
             if res["variant"].split("/")[0] == name:
                 lines.append("| " + " | ".join(result_row(res, baseline_name, show_batch)) + " |")
-    return lines
+    notes = ["- %s: %s" % (res["variant"], md_escape(w)) for res in results for w in res.get("warnings") or []]
+    return lines + (["", "Warnings from torchbench-cli:", ""] + notes if notes else [])
 
 
 def machine_line(report):
@@ -317,7 +326,7 @@ def machine_line(report):
             "LibTorch %s; device %s; governor %s; load %s; torchbench-cli %s (%s)" % (
                 cpu.get("model", "?"), cpu.get("logical_cpus", "?"), cpu.get("physical_cores", "?"),
                 cpu.get("affinity_cpus", "?"), threads, interop, torch.get("libtorch_version", "?"),
-                env.get("device", "?"), cpu.get("governor") or "n/a", env.get("load_average_1m", "?"),
+                env.get("device", "?"), cpu.get("governor") or "n/a", fmt_num(env.get("load_average_1m"), "%.2f"),
                 env.get("tool_version", "?"), env.get("git_sha", "?")))
 
 
@@ -383,7 +392,7 @@ def bench_table(args, path, variants, available, vision, extra_args, stem, show_
     report, error = run_dropping_rejected(args.cli, path, runnable, extra_args, stem + ".json", stem + ".log",
                                           not_available)
     if report is None:
-        lines += ["Not run: %s (log: %s.log)." % (error, os.path.relpath(stem)), ""]
+        lines += ["Not run: %s (log: %s.log)." % (error, display_path(stem)), ""]
         return None
     lines += table(variants, report["results"], not_available, baseline, show_batch) + [""]
     return report
@@ -393,7 +402,7 @@ def bench_model(args, available, name, path, inputs, description, lines):
     vision = is_vision(inputs)
     variants = args.variant_list or DEFAULT_VARIANTS + (VISION_VARIANTS if vision else [])
     lines += ["## %s" % name, "",
-              "`%s`%s; inputs %s" % (os.path.relpath(path), " — " + description if description else "",
+              "`%s`%s; inputs %s" % (display_path(path), " — " + description if description else "",
                                      ", ".join("`%s`" % i for i in inputs) or "none declared"), ""]
     machine_at = len(lines)
     stem = os.path.join(args.out, name)
@@ -419,18 +428,26 @@ def main(argv):
         models = find_models(args.models_dir, args.model_names)
         args.variant_list = parse_variant_list(args.variants) if args.variants else None
         args.sweep_variant_list = parse_variant_list(args.sweep_variants) if args.sweep_variants else None
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as e:
+        sys.stderr.write("bench_passes.py: error: cannot create the output directory '%s': %s\n" % (args.out, e.strerror))
+        return 2
     except UsageError as e:
         sys.stderr.write("bench_passes.py: error: %s\n" % e)
         return 2
-    os.makedirs(args.out, exist_ok=True)
     lines = ["# Optimization passes on real models", "",
              "Each variant ran in its own worker process; accuracy and speedup are against the first "
              "variant on the same generated inputs. `model MiB` is the serialized model after the "
              "variant's passes (%s when the report does not record it)." % NA, ""]
     all_ok = True
-    for name, path, inputs, description in models:
-        sys.stderr.write("bench_passes.py: %s (%s)\n" % (name, path))
-        all_ok &= bench_model(args, available, name, path, inputs, description, lines)
+    try:
+        for name, path, inputs, description in models:
+            sys.stderr.write("bench_passes.py: %s (%s)\n" % (name, path))
+            all_ok &= bench_model(args, available, name, path, inputs, description, lines)
+    except KeyboardInterrupt:
+        # The tool got the same Ctrl-C and kept the report of what had finished.
+        sys.stderr.write("bench_passes.py: interrupted; the reports written so far are in %s\n" % args.out)
+        return 130
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     markdown = args.markdown or os.path.join(args.out, "passes.md")

