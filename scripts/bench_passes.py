@@ -263,7 +263,7 @@ def md_escape(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def result_row(res, baseline_name, show_batch):
+def result_row(res, show_batch):
     ok = res.get("status") == "ok"
     stats = res.get("stats") or {}
     acc = res.get("accuracy") or {}
@@ -309,7 +309,7 @@ def table(order, results, not_available, baseline_name, show_batch=False):
             continue
         for res in results:
             if res["variant"].split("/")[0] == name:
-                lines.append("| " + " | ".join(result_row(res, baseline_name, show_batch)) + " |")
+                lines.append("| " + " | ".join(result_row(res, show_batch)) + " |")
     notes = ["- %s: %s" % (res["variant"], md_escape(w)) for res in results for w in res.get("warnings") or []]
     return lines + (["", "Warnings from torchbench-cli:", ""] + notes if notes else [])
 
