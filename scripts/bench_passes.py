@@ -63,8 +63,6 @@ DEFAULT_BATCHES = "1,8,32"
 
 # The per-variant serialized model size: the report is about to get such a field; these are
 # the names (dotted paths into a result) it is looked up under, first found wins.
-MODEL_SIZE_FIELDS = ("model_size_bytes", "serialized_model_bytes", "model.size_bytes", "memory.model_size_bytes")
-
 ERROR_PREFIX = "torchbench-cli: error:"
 REJECTED_VARIANT_RE = re.compile(r"variant '([^']+)'")
 TIMING_OPTIONS = ("warmup-iters", "warmup-time", "min-iters", "min-time", "max-iters", "max-time",
@@ -224,21 +222,10 @@ def display_path(path):
     return os.path.abspath(path) if relative.startswith("..") else relative
 
 
-def lookup(result, dotted):
-    value = result
-    for key in dotted.split("."):
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    return value
-
-
 def model_size_bytes(result):
-    for field in MODEL_SIZE_FIELDS:
-        value = lookup(result, field)
-        if isinstance(value, (int, float)):
-            return value
-    return None
+    """The serialized size of the module as it ran (docs/report-schema.md), or None."""
+    value = result.get("model_size_bytes")
+    return value if isinstance(value, (int, float)) else None
 
 
 def fmt_ms(value):
