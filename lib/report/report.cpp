@@ -156,7 +156,7 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
 
 nlohmann::json build_report(const RunConfig& config, const nlohmann::json& environment,
                             const std::vector<VariantOutcome>& outcomes, int exit_code,
-                            const std::string& interrupted_by) {
+                            const std::string& interrupted_by, const std::vector<std::string>& warnings) {
   nlohmann::json variants = nlohmann::json::array();
   for (const auto& v : config.variants) variants.push_back({{"name", v.name}, {"passes", to_string(v.passes)}});
   const VariantOutcome* baseline = nullptr;
@@ -181,6 +181,7 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
       {"tool", {{"name", "torchbench-cli"}, {"version", tool_version()}, {"git_sha", git_sha()}}},
       {"created_at", utc_timestamp_now()},
       {"environment", environment},
+      {"warnings", warnings},
       {"config",
        {{"model", config.model},
         {"inputs", config.inputs},

@@ -69,8 +69,9 @@ struct RunConfig {
 
 // The whole report: schema_version, tool, created_at, environment, config, results, summary.
 // `interrupted_by` names the signal that stopped the run early ("SIGINT"), "" otherwise.
+// `warnings`: about the machine (machine_warnings), checked before the run.
 nlohmann::json build_report(const RunConfig& config, const nlohmann::json& environment,
                             const std::vector<VariantOutcome>& outcomes, int exit_code,
-                            const std::string& interrupted_by = "");
+                            const std::string& interrupted_by = "", const std::vector<std::string>& warnings = {});
 
 }  // namespace tb::report

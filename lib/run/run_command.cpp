@@ -277,6 +277,10 @@ int run_command(const RunOptions& options) {
   if (!options.output.empty() && options.output != "-") check_writable_destination(options.output);
   model::check_model_ref(model_ref);
 
+  const auto warnings = report::machine_warnings(read_system_info());
+  if (!options.quiet) {
+    for (const auto& warning : warnings) std::cerr << "warning: " << warning << "\n";
+  }
   InterruptGuard interrupt;
   std::signal(SIGPIPE, SIG_IGN);  // a worker that dies must not take the run with it
   TempDir work_dir;
@@ -322,7 +326,7 @@ int run_command(const RunOptions& options) {
                              options.variant_timeout_seconds, options.schedule, options.gates};
     const auto environment =
         report::environment_json(read_system_info(), measure::libtorch_info(), options.device);
-    const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by).dump(2) + "\n";
+    const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by, warnings).dump(2) + "\n";
     if (options.output == "-") {
       std::cout << text << std::flush;
     } else {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catch.hpp"
+#include "report/environment.hpp"
 #include "report/report.hpp"
 #include "report/table.hpp"
 #include "util/version.hpp"
@@ -386,4 +387,20 @@ TEST_CASE("render_table", "[report]") {
     CHECK_THAT(plain, !tbtest::contains("1.00x"));
     CHECK_THAT(plain, !tbtest::contains("base *"));
   }
+}
+
+TEST_CASE("machine warnings: governor and load", "[report]") {
+  tb::SystemInfo system;
+  system.logical_cpus = 4;
+  system.affinity_cpus = 2;
+  CHECK(tb::report::machine_warnings(system).empty());  // nothing known, nothing to say
+  system.governor = "performance";
+  system.load_average_1m = 0.9;  // under 0.5 per usable CPU (2)
+  CHECK(tb::report::machine_warnings(system).empty());
+  system.governor = "powersave";
+  system.load_average_1m = 1.5;
+  const auto warnings = tb::report::machine_warnings(system);
+  REQUIRE(warnings.size() == 2);
+  CHECK_THAT(warnings[0], tbtest::contains("'powersave', not 'performance'"));
+  CHECK_THAT(warnings[1], tbtest::contains("load average 1.50 on 2 CPUs"));
 }
