@@ -1,6 +1,7 @@
 #include "run/run_command.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -271,8 +272,12 @@ int run_command(const RunOptions& options) {
   validate(options.timing);
   validate(options.schedule);
   if (options.seed < 0) throw UsageError("--seed must be 0 or more");
-  if (options.variant_timeout_seconds && !(*options.variant_timeout_seconds > 0)) {
-    throw UsageError("--variant-timeout must be more than 0 seconds");
+  if (options.variant_timeout_seconds &&
+      !(*options.variant_timeout_seconds > 0 && std::isfinite(*options.variant_timeout_seconds))) {
+    throw UsageError("--variant-timeout must be a number of seconds more than 0 (leave it out for no limit)");
+  }
+  if (options.variant_memory_limit_bytes && *options.variant_memory_limit_bytes <= 0) {
+    throw UsageError("--variant-memory-limit must be more than 0 bytes (leave it out for no limit)");
   }
   if (!options.output.empty() && options.output != "-") check_writable_destination(options.output);
   model::check_model_ref(model_ref);
@@ -294,6 +299,7 @@ int run_command(const RunOptions& options) {
     job.seed = static_cast<std::uint64_t>(options.seed);
     job.timing = options.timing;
     job.fault = injected_fault(variant.name);
+    job.memory_limit_bytes = options.variant_memory_limit_bytes;
     jobs.push_back(std::move(job));
   }
   const WorkerSettings settings{current_executable(), work_dir.path(), options.variant_timeout_seconds,
@@ -323,7 +329,8 @@ int run_command(const RunOptions& options) {
   if (!options.output.empty()) {
     report::RunConfig config{model_ref.text(), options.inputs, variants, variants[baseline].name,
                              options.device, static_cast<std::uint64_t>(options.seed), options.timing,
-                             options.variant_timeout_seconds, options.schedule, options.gates};
+                             options.variant_timeout_seconds, options.schedule, options.gates,
+                             options.variant_memory_limit_bytes};
     const auto environment =
         report::environment_json(read_system_info(), measure::libtorch_info(), options.device);
     const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by, warnings).dump(2) + "\n";

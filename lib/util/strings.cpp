@@ -1,9 +1,11 @@
 #include "util/strings.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <numeric>
@@ -55,6 +57,64 @@ std::optional<double> parse_double(std::string_view text) {
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc() || ptr != end || !std::isfinite(value)) return std::nullopt;
   return value;
+}
+
+std::optional<std::int64_t> parse_byte_size(std::string_view text) {
+  text = trim(text);
+  const auto unit_start = text.find_first_not_of("0123456789.");
+  const auto number = parse_double(text.substr(0, unit_start));
+  if (!number) return std::nullopt;
+  std::string unit;
+  if (unit_start != std::string_view::npos) {
+    for (const char c : trim(text.substr(unit_start))) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  static constexpr std::string_view kPrefixes = "kmgt";
+  double scale = 1;
+  if (!unit.empty() && unit != "b") {
+    const auto power = kPrefixes.find(unit[0]);
+    const auto rest = std::string_view(unit).substr(1);
+    if (power == std::string_view::npos || !(rest.empty() || rest == "b" || rest == "ib")) return std::nullopt;
+    scale = std::pow(1024.0, static_cast<double>(power + 1));
+  }
+  const double bytes = std::floor(*number * scale);
+  // 2^63 is the first double past int64's maximum.
+  if (!(bytes >= 1) || bytes >= 9223372036854775808.0) return std::nullopt;
+  return static_cast<std::int64_t>(bytes);
+}
+
+std::string format_byte_size(std::int64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (std::abs(value) >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4g %s", value, kUnits[unit]);
+  return buffer;
+}
+
+std::string escape_control(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", byte);
+      out += hex;
+    }
+  }
+  return out;
 }
 
 namespace {

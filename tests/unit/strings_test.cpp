@@ -122,3 +122,37 @@ TEST_CASE("join puts the separator between items only", "[strings]") {
   CHECK(tb::join(strings, ", ") == "x");
   CHECK(tb::join(std::vector<std::string>{}, ", ").empty());
 }
+
+TEST_CASE("parse_byte_size", "[strings]") {
+  CHECK(tb::parse_byte_size("4096") == 4096);
+  CHECK(tb::parse_byte_size("2G") == 2LL << 30);
+  CHECK(tb::parse_byte_size("2g") == 2LL << 30);
+  CHECK(tb::parse_byte_size("2GiB") == 2LL << 30);
+  CHECK(tb::parse_byte_size(" 512 MB ") == 512LL << 20);
+  CHECK(tb::parse_byte_size("1.5G") == 3LL << 29);
+  CHECK(tb::parse_byte_size("64k") == 64 << 10);
+  CHECK(tb::parse_byte_size("1T") == 1LL << 40);
+  CHECK(tb::parse_byte_size("100B") == 100);
+  for (const char* bad : {"", "G", "0", "0.1", "-1G", "1e9", "2X", "2GG", "2 G B", "nan", "inf", "1.5.2G",
+                          "9000000000G"}) {
+    INFO(bad);
+    CHECK_FALSE(tb::parse_byte_size(bad).has_value());
+  }
+}
+
+TEST_CASE("format_byte_size", "[strings]") {
+  CHECK(tb::format_byte_size(100) == "100 B");
+  CHECK(tb::format_byte_size(2LL << 30) == "2 GiB");
+  CHECK(tb::format_byte_size(3LL << 29) == "1.5 GiB");
+  CHECK(tb::format_byte_size(512LL << 20) == "512 MiB");
+  CHECK(tb::format_byte_size(1023) == "1023 B");
+}
+
+TEST_CASE("escape_control keeps a message on one line", "[strings]") {
+  CHECK(tb::escape_control("plain text, ünïcode") == "plain text, ünïcode");
+  CHECK(tb::escape_control("a\nb") == "a\\nb");
+  CHECK(tb::escape_control("tab\there\r") == "tab\\there\\r");
+  CHECK(tb::escape_control("\x1b[31mred") == "\\x1b[31mred");
+  CHECK(tb::escape_control(std::string_view("nul\0!", 5)) == "nul\\x00!");
+  CHECK(tb::escape_control("del\x7f") == "del\\x7f");
+}
