@@ -1,7 +1,9 @@
 #include "run/run_command.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -335,7 +337,12 @@ int run_command(const RunOptions& options) {
         report::environment_json(read_system_info(), measure::libtorch_info(), options.device);
     const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by, warnings).dump(2) + "\n";
     if (options.output == "-") {
+      errno = 0;
       std::cout << text << std::flush;
+      if (!std::cout) {
+        throw UsageError(std::string("cannot write the report to standard output (") +
+                         (errno ? std::strerror(errno) : "write error") + "); free space or give -o FILE");
+      }
     } else {
       write_file_atomic(options.output, text);
       if (!options.quiet) std::cerr << "report written to " << options.output << "\n";
