@@ -134,6 +134,7 @@ WorkerResult run_variant(const WorkerJob& job) {
     passes::apply_stage(passes::Stage::model, passes, context);
     passes::apply_stage(passes::Stage::execution, passes, context);
     result.prepare_ms = ms_since(start);
+    result.pass_notes = context.notes;
 
     const bool on_device = !context.device.is_cpu();
     if (on_device) {

@@ -40,6 +40,8 @@ struct VariantContext {
   // Stage execution: RAII guards (e.g. c10::InferenceMode) held for the whole warm-up and
   // measurement, on the thread that runs them.
   std::vector<std::shared_ptr<void>> scopes;
+  // One line each on what a pass did (e.g. how many layers it quantized), for the report.
+  std::vector<std::string> notes;
 };
 
 // Thrown by a pass that cannot work with this LibTorch build or on this machine (e.g. no
