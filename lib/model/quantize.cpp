@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <map>
+#include <utility>
 
 namespace tb::model {
 
@@ -58,6 +60,9 @@ struct LinearLayer {
   Value* input = nullptr;
   at::Tensor weight;  // [out, in], float32
   c10::IValue bias;   // None or a float32 [out] tensor
+  // The graph constants they come from: a layer called several times (after freezing, one
+  // pooled constant) is packed once.
+  std::pair<const Value*, const Value*> source;
 };
 
 std::optional<at::Tensor> constant_tensor(const Value* value) {
@@ -117,7 +122,7 @@ std::optional<LinearLayer> match_linear(Node* node, std::vector<std::string>& ke
   if (!bias->isNone() && !(bias->isTensor() && is_bias_for(bias->toTensor(), weight->size(0)))) {
     return keep("bias is not a float32 vector of the output size");
   }
-  return LinearLayer{node, {node}, node->input(0), *weight, *bias};
+  return LinearLayer{node, {node}, node->input(0), *weight, *bias, {node->input(1), node->input(2)}};
 }
 
 // aten::addmm(b, x, Wt) with beta = alpha = 1: what traces of old PyTorch versions hold.
@@ -127,7 +132,7 @@ std::optional<LinearLayer> match_addmm(Node* node) {
   if (!bias || !transposed || !weight_problem(*transposed).empty()) return std::nullopt;
   if (!is_constant_one(node->namedInput("beta")) || !is_constant_one(node->namedInput("alpha"))) return std::nullopt;
   if (!is_bias_for(*bias, transposed->size(1))) return std::nullopt;
-  return LinearLayer{node, {node}, node->input(1), transposed->t().contiguous(), *bias};
+  return LinearLayer{node, {node}, node->input(1), transposed->t().contiguous(), *bias, {node->input(2), node->input(0)}};
 }
 
 // aten::matmul(x, Wt), with the bias folded in when its only use is aten::add(., b): what
@@ -135,7 +140,7 @@ std::optional<LinearLayer> match_addmm(Node* node) {
 std::optional<LinearLayer> match_matmul(Node* node) {
   const auto transposed = constant_tensor(node->input(1));
   if (!transposed || !weight_problem(*transposed).empty() || known_vector(node->input(0))) return std::nullopt;
-  LinearLayer layer{node, {node}, node->input(0), transposed->t().contiguous(), c10::IValue()};
+  LinearLayer layer{node, {node}, node->input(0), transposed->t().contiguous(), c10::IValue(), {node->input(1), nullptr}};
   const auto& uses = node->output()->uses();
   if (uses.size() != 1) return layer;
   Node* add = uses[0].user;
@@ -143,9 +148,10 @@ std::optional<LinearLayer> match_matmul(Node* node) {
       !is_constant_one(add->namedInput("alpha"))) {
     return layer;
   }
-  const auto bias = constant_tensor(add->input(uses[0].offset == 0 ? 1 : 0));
+  const Value* bias_value = add->input(uses[0].offset == 0 ? 1 : 0);
+  const auto bias = constant_tensor(bias_value);
   if (!bias || !is_bias_for(*bias, transposed->size(1))) return layer;
-  return LinearLayer{add, {add, node}, node->input(0), layer.weight, *bias};
+  return LinearLayer{add, {add, node}, node->input(0), layer.weight, *bias, {node->input(1), bias_value}};
 }
 
 std::vector<LinearLayer> find_linear_layers(std::shared_ptr<torch::jit::Graph> graph,
@@ -243,9 +249,15 @@ QuantizedLinears quantize_linear_dynamic(const torch::jit::Module& module, Linea
   const auto engine = at::globalContext().qEngine();
   const bool reduce_range = engine == c10::kX86 || engine == c10::kFBGEMM;
 
+  std::map<std::pair<const Value*, const Value*>, Value*> packed_constants;
   for (const auto& layer : find_linear_layers(graph, result.kept)) {
+    Value*& packed = packed_constants[layer.source];
+    if (!packed) {
+      // At the top of the graph, so that it dominates every use, in any block.
+      torch::jit::WithInsertPoint top(graph->block()->nodes().front());
+      packed = graph->insertConstant(pack(layer, kind));
+    }
     torch::jit::WithInsertPoint guard(layer.result);
-    Value* packed = graph->insertConstant(pack(layer, kind));
     Value* output = is_fp16(kind)
                         ? graph->insert(c10::Symbol::fromQualString("quantized::linear_dynamic_fp16"), {layer.input, packed})
                         : graph->insert(c10::Symbol::fromQualString("quantized::linear_dynamic"),
