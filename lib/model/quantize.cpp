@@ -57,7 +57,11 @@ c10::IValue call_op(const char* name, std::vector<c10::IValue> args) {
 struct LinearLayer {
   Node* result = nullptr;
   std::vector<Node*> replaced;
-  Value* input = nullptr;
+  // x is read when the layer is rewritten, not when it is found: when x is the output of a
+  // Linear rewritten before (Linear -> Linear), the node now reads the quantized op's output.
+  Node* consumer = nullptr;
+  std::size_t input_index = 0;
+  Value* input() const { return consumer->input(input_index); }
   at::Tensor weight;  // [out, in], float32
   c10::IValue bias;   // None or a float32 [out] tensor
   // The graph constants they come from: a layer called several times (after freezing, one
@@ -122,7 +126,7 @@ std::optional<LinearLayer> match_linear(Node* node, std::vector<std::string>& ke
   if (!bias->isNone() && !(bias->isTensor() && is_bias_for(bias->toTensor(), weight->size(0)))) {
     return keep("bias is not a float32 vector of the output size");
   }
-  return LinearLayer{node, {node}, node->input(0), *weight, *bias, {node->input(1), node->input(2)}};
+  return LinearLayer{node, {node}, node, 0, *weight, *bias, {node->input(1), node->input(2)}};
 }
 
 // aten::addmm(b, x, Wt) with beta = alpha = 1: what traces of old PyTorch versions hold.
@@ -132,7 +136,7 @@ std::optional<LinearLayer> match_addmm(Node* node) {
   if (!bias || !transposed || !weight_problem(*transposed).empty()) return std::nullopt;
   if (!is_constant_one(node->namedInput("beta")) || !is_constant_one(node->namedInput("alpha"))) return std::nullopt;
   if (!is_bias_for(*bias, transposed->size(1))) return std::nullopt;
-  return LinearLayer{node, {node}, node->input(1), transposed->t().contiguous(), *bias, {node->input(2), node->input(0)}};
+  return LinearLayer{node, {node}, node, 1, transposed->t().contiguous(), *bias, {node->input(2), node->input(0)}};
 }
 
 // aten::matmul(x, Wt), with the bias folded in when its only use is aten::add(., b): what
@@ -140,7 +144,7 @@ std::optional<LinearLayer> match_addmm(Node* node) {
 std::optional<LinearLayer> match_matmul(Node* node) {
   const auto transposed = constant_tensor(node->input(1));
   if (!transposed || !weight_problem(*transposed).empty() || known_vector(node->input(0))) return std::nullopt;
-  LinearLayer layer{node, {node}, node->input(0), transposed->t().contiguous(), c10::IValue(), {node->input(1), nullptr}};
+  LinearLayer layer{node, {node}, node, 0, transposed->t().contiguous(), c10::IValue(), {node->input(1), nullptr}};
   const auto& uses = node->output()->uses();
   if (uses.size() != 1) return layer;
   Node* add = uses[0].user;
@@ -151,7 +155,7 @@ std::optional<LinearLayer> match_matmul(Node* node) {
   const Value* bias_value = add->input(uses[0].offset == 0 ? 1 : 0);
   const auto bias = constant_tensor(bias_value);
   if (!bias || !is_bias_for(*bias, transposed->size(1))) return layer;
-  return LinearLayer{add, {add, node}, node->input(0), layer.weight, *bias, {node->input(1), bias_value}};
+  return LinearLayer{add, {add, node}, node, 0, layer.weight, *bias, {node->input(1), bias_value}};
 }
 
 std::vector<LinearLayer> find_linear_layers(std::shared_ptr<torch::jit::Graph> graph,
@@ -259,9 +263,9 @@ QuantizedLinears quantize_linear_dynamic(const torch::jit::Module& module, Linea
     }
     torch::jit::WithInsertPoint guard(layer.result);
     Value* output = is_fp16(kind)
-                        ? graph->insert(c10::Symbol::fromQualString("quantized::linear_dynamic_fp16"), {layer.input, packed})
+                        ? graph->insert(c10::Symbol::fromQualString("quantized::linear_dynamic_fp16"), {layer.input(), packed})
                         : graph->insert(c10::Symbol::fromQualString("quantized::linear_dynamic"),
-                                        {layer.input, packed, reduce_range});
+                                        {layer.input(), packed, reduce_range});
     layer.result->output()->replaceAllUsesWith(output);
     for (Node* node : layer.replaced) node->destroy();
     ++result.quantized;

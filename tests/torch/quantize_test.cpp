@@ -254,6 +254,20 @@ def forward(self, x, w):
   REQUIRE(quantized.kept.size() == 1);
   CHECK_THAT(quantized.kept[0], tbtest::contains("computed at run time"));
 
+  // A float16 weight is named, with its dtype; the float32 layer beside it is quantized.
+  auto mixed = b.make("Mixed", {tb::model::child("half", b.linear(b.normal({4, 4}, 1.0).to(at::kHalf),
+                                                                   tb::model::ModuleBuilder::zeros({4}).to(at::kHalf))),
+                                tb::model::child("full", b.default_linear(4, 4))},
+                      R"(
+def forward(self, x):
+    return self.full.forward(x), self.half.forward(x.half())
+)");
+  mixed.eval();
+  auto partly = tb::model::quantize_linear_dynamic(mixed, LinearWeights::int8_per_tensor);
+  CHECK(partly.quantized == 1);
+  REQUIRE(partly.kept.size() == 1);
+  CHECK(partly.kept[0] == "half (weight is Half, not float32)");
+
   // Through the pass: Unsupported, which the worker records as a skipped variant.
   tb::model::TorchScriptModel model(net, {}, "torchscript");
   tb::passes::VariantContext context;
@@ -296,6 +310,33 @@ TEST_CASE("the quantization pass rows: values, group, device and declared confli
   }
   CHECK(tb::passes::usage_form(*tb::passes::find_pass("int8-dynamic")) == "int8-dynamic[=per-tensor|per-channel]");
   CHECK(tb::passes::choice_value(tb::PassSpec{"int8-dynamic", std::nullopt}) == "per-tensor");
+}
+
+TEST_CASE("Linear layers that feed each other directly", "[quantize]") {
+  // Low-rank factorisations and nn.Sequential(Linear, Linear): the second layer's input is
+  // the first one's output, which the rewrite replaces.
+  tb::model::ModuleBuilder b(13);
+  auto net = b.make("Chain", {tb::model::child("down", b.default_linear(32, 8)), tb::model::child("up", b.default_linear(8, 32)),
+                              tb::model::param("proj", b.normal({32, 16}, 0.2))},
+                    R"(
+def forward(self, x):
+    return torch.matmul(torch.matmul(self.up.forward(self.down.forward(x)), self.proj), self.proj.t())
+)");
+  net.eval();
+  const auto x = b.normal({3, 32}, 1.0);
+  const auto reference = run_once(net, {x});
+  for (const char* variant : {"v=int8-dynamic", "v=optimize,int8-dynamic", "v=fp16-dynamic"}) {
+    INFO(variant);
+    tb::model::TorchScriptModel model(net, {}, "torchscript");
+    tb::passes::VariantContext context;
+    context.model = &model;
+    tb::passes::apply_stage(tb::passes::Stage::model, tb::parse_variant(variant).passes, context);
+    REQUIRE(context.notes.size() == 1);
+    CHECK_THAT(context.notes[0], tbtest::contains(": 4 Linear layers to "));
+    CHECK(count_nodes(*model.torchscript(), "aten::linear") == 0);
+    CHECK(count_nodes(*model.torchscript(), "aten::matmul") == 0);
+    CHECK(cosine(run_once(*model.torchscript(), {x}), reference) >= 0.99);
+  }
 }
 
 TEST_CASE("a Linear layer called twice is packed once", "[quantize]") {
