@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <limits>
 #include <map>
 #include <utility>
@@ -211,6 +212,12 @@ std::optional<c10::QEngine> pick_quantized_engine(LinearWeights kind, c10::QEngi
   return std::nullopt;
 }
 
+std::string quantized_engine_name(c10::QEngine engine) {
+  std::string name = c10::toString(engine);
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name;
+}
+
 std::optional<std::string> quantization_unsupported(LinearWeights kind) {
   const std::array<RequiredOp, 2> ops =
       is_fp16(kind) ? std::array<RequiredOp, 2>{{{"quantized::linear_prepack_fp16", c10::DispatchKey::CPU},
@@ -230,7 +237,7 @@ std::optional<std::string> quantization_unsupported(LinearWeights kind) {
   if (!engine) {
     std::string names;
     for (const auto e : supported) {
-      if (e != c10::kNoQEngine) names += (names.empty() ? "" : ", ") + c10::toString(e);
+      if (e != c10::kNoQEngine) names += (names.empty() ? "" : ", ") + quantized_engine_name(e);
     }
     return std::string("this LibTorch has no quantized engine for ") +
            (is_fp16(kind) ? "fp16 weights (they need fbgemm: an x86 CPU with AVX2)"

@@ -24,6 +24,9 @@ enum class LinearWeights {
 std::optional<c10::QEngine> pick_quantized_engine(LinearWeights kind, c10::QEngine current,
                                                   std::span<const c10::QEngine> supported);
 
+// The engine as Python names it (torch.backends.quantized.engine): "x86", "fbgemm", ...
+std::string quantized_engine_name(c10::QEngine engine);
+
 // Why this LibTorch cannot run `kind` (a quantized operator or its CPU kernel is missing, or
 // no quantized engine fits), or nullopt when it can. When it can, it also makes the picked
 // engine the process's current one (at::globalContext().setQEngine), so the weights are

@@ -42,7 +42,7 @@ void apply_dynamic_quantization(VariantContext& context, std::string_view pass, 
   }
   std::string note = name + ": " + std::to_string(quantized.quantized) + " Linear layer" +
                      (quantized.quantized == 1 ? "" : "s") + " to " + describe(kind) + " (engine " +
-                     c10::toString(at::globalContext().qEngine()) + ")";
+                     model::quantized_engine_name(at::globalContext().qEngine()) + ")";
   if (!quantized.kept.empty()) {
     note += "; " + std::to_string(quantized.kept.size()) + " kept in float32: " + kept_list(quantized.kept);
   }

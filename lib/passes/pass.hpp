@@ -45,7 +45,8 @@ struct VariantContext {
 };
 
 // Thrown by a pass that cannot work with this LibTorch build or on this machine (e.g. no
-// quantized engine): the variant is recorded as skipped with this reason, not as failed.
+// quantized engine), or that finds nothing to act on in this model (no Linear layer to
+// quantize): the variant is recorded as skipped with this reason, not as failed.
 class Unsupported : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

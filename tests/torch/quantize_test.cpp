@@ -358,3 +358,10 @@ def forward(self, x):
   CHECK(packed_constants == 1);
   CHECK(cosine(run_once(quantized.module, {x}), reference) >= 0.99);
 }
+
+TEST_CASE("quantized_engine_name uses Python's names", "[quantize]") {
+  CHECK(tb::model::quantized_engine_name(c10::kX86) == "x86");
+  CHECK(tb::model::quantized_engine_name(c10::kFBGEMM) == "fbgemm");
+  CHECK(tb::model::quantized_engine_name(c10::kQNNPACK) == "qnnpack");
+  CHECK(tb::model::quantized_engine_name(c10::kONEDNN) == "onednn");
+}

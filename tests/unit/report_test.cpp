@@ -105,7 +105,7 @@ TEST_CASE("build_report has the documented top-level structure", "[report]") {
   acc.cosine = 0.99999;
   fast.result->accuracy = acc;
   fast.result->accuracy_note = "batch sizes differ: compared the rows both runs share";
-  fast.result->pass_notes = {"int8-dynamic: 3 Linear layers to int8 per-tensor (engine X86)"};
+  fast.result->pass_notes = {"int8-dynamic: 3 Linear layers to int8 per-tensor (engine x86)"};
   const std::vector<VariantOutcome> outcomes = {base, fast, failed_outcome()};
   const nlohmann::json environment = {{"hostname", "test-host"}, {"libtorch", {{"version", "2.13.0"}}}};
   const auto report = tb::report::build_report(config_for(outcomes), environment, outcomes, 4);
@@ -177,7 +177,7 @@ TEST_CASE("build_report has the documented top-level structure", "[report]") {
     CHECK(a.at("max_rel_err") == 3e-5);
     CHECK(a.at("cosine") == 0.99999);
     CHECK(r.at("accuracy_note") == "batch sizes differ: compared the rows both runs share");
-    CHECK(r.at("pass_notes") == nlohmann::json::array({"int8-dynamic: 3 Linear layers to int8 per-tensor (engine X86)"}));
+    CHECK(r.at("pass_notes") == nlohmann::json::array({"int8-dynamic: 3 Linear layers to int8 per-tensor (engine x86)"}));
     CHECK(r.at("output_shapes") == nlohmann::json::array({nlohmann::json::array({4, 10})}));
     CHECK(r.at("worker").at("outcome") == "exit code 0");
     CHECK_FALSE(r.contains("failure_stage"));
@@ -304,7 +304,7 @@ TEST_CASE("render_table", "[report]") {
   acc.cosine = 0.875;
   fast.result->accuracy = acc;
   fast.result->accuracy_note = "batch sizes differ: compared the rows both runs share";
-  fast.result->pass_notes = {"int8-dynamic: 3 Linear layers to int8 per-tensor (engine X86)"};
+  fast.result->pass_notes = {"int8-dynamic: 3 Linear layers to int8 per-tensor (engine x86)"};
   const std::vector<VariantOutcome> outcomes = {base, fast, failed_outcome()};
   const auto table = tb::report::render_table(outcomes, quick_timing());
   INFO(table);

@@ -68,7 +68,7 @@ WorkerResult full_result() {
   acc.cosine = 0.999999;
   r.accuracy = acc;
   r.accuracy_note = "batch sizes differ: compared the rows both runs share";
-  r.pass_notes = {"int8-dynamic: 12 Linear layers to int8 per-tensor (engine X86)", "second"};
+  r.pass_notes = {"int8-dynamic: 12 Linear layers to int8 per-tensor (engine x86)", "second"};
   r.output_shapes = {{4, 10}, {}, {4, 3, 2}};
   r.peak_rss_bytes = 123456789;
   r.device_peak_allocated_bytes = 1LL << 33;
