@@ -183,7 +183,10 @@ int run_command(const RunOptions& options) {
   const std::string interrupted_by = interrupt.signal() ? signal_name(interrupt.signal()) : "";
   bool any_failed = false;
   for (const auto& o : outcomes) any_failed |= o.status == "failed";
-  const int exit_code = static_cast<int>(any_failed ? ExitCode::partial : ExitCode::ok);
+  // Skipped variants alone (a pass this LibTorch cannot run) keep 0; an interrupted run is
+  // partial even though its unfinished variants are only skipped.
+  const bool partial = any_failed || !interrupted_by.empty();
+  const int exit_code = static_cast<int>(partial ? ExitCode::partial : ExitCode::ok);
 
   std::ostream& table_stream = options.output == "-" ? std::cerr : std::cout;
   table_stream << "\nmodel " << model_ref.text() << " on " << options.device << "\n"
