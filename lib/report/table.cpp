@@ -50,6 +50,7 @@ std::string render_table(const std::vector<VariantOutcome>& outcomes, const Timi
         row[7] = r.accuracy->non_finite ? "non-finite" : number(r.accuracy->max_abs_err);
         row[8] = r.accuracy->non_finite ? "n/a" : fmt::format("{:.6f}", r.accuracy->cosine);
       }
+      for (const auto& note : r.pass_notes) notes.push_back(o.variant.name + ": " + note);
       if (!r.accuracy_note.empty() && !o.is_baseline) notes.push_back(o.variant.name + ": " + r.accuracy_note);
       for (const auto& warning : measurement_warnings(r, timing, schedule)) notes.push_back(o.variant.name + ": " + warning);
     }

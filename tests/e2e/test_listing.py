@@ -19,6 +19,8 @@ PASSES = {
     "threads=N": "process",
     "interop-threads=N": "process",
     "batch=N": "inputs",
+    "int8-dynamic[=per-tensor|per-channel]": "model",
+    "fp16-dynamic": "model",
 }
 
 
