@@ -213,10 +213,9 @@ Comparison compare_variants(const ReportFile& report, const std::string& a, cons
   }
   if (a == b) throw UsageError(fmt::format("--a and --b are both '{}'; name two different variants", a));
 
-  auto base_file = report, candidate_file = report;
-  base_file.name = report.name + ": " + a;
-  candidate_file.name = report.name + ": " + b;
-  auto c = start(base_file, candidate_file, options);
+  auto c = start(report, report, options);
+  c.base_name = report.name + ": " + a;
+  c.candidate_name = report.name + ": " + b;
   std::map<std::pair<std::string, std::string>, const ResultRecord*> in_b;
   for (const auto& r : report.results) {
     // A variant named like `a/...` is never also a `b` result unless b is a prefix of a.
