@@ -7,6 +7,7 @@
 #include "compare/render.hpp"
 #include "report/report_reader.hpp"
 #include "util/errors.hpp"
+#include "util/markup.hpp"
 #include "util/strings.hpp"
 
 namespace tb::compare {
@@ -59,7 +60,7 @@ int compare_command(const CompareCommandOptions& o, std::ostream& out, std::ostr
     comparison = compare_reports(base, candidate, options);
   }
 
-  for (const auto& warning : comparison.warnings) err << "torchbench-cli: warning: " << warning << "\n";
+  for (const auto& warning : comparison.warnings) err << "torchbench-cli: warning: " << printable(warning) << "\n";
   err.flush();
   if (o.format == "json") {
     out << comparison_json(comparison).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "util/errors.hpp"
+#include "util/markup.hpp"
 #include "util/statistics.hpp"
 #include "util/strings.hpp"
 
@@ -181,8 +182,8 @@ Comparison compare_reports(const ReportFile& base, const ReportFile& candidate, 
       if (items.size() > 4) items.resize(4), items.push_back("...");
       return items.empty() ? std::string("no results") : join(items, ", ");
     };
-    throw ModelError(fmt::format("'{}' and '{}' have no (model, variant) in common (base: {}; new: {})", base.name,
-                                 candidate.name, names(base), names(candidate)));
+    throw ModelError(printable(fmt::format("'{}' and '{}' have no (model, variant) in common (base: {}; new: {})",
+                                           base.name, candidate.name, names(base), names(candidate))));
   }
   summarize_pairs(c);
   return c;
@@ -208,8 +209,8 @@ Comparison compare_variants(const ReportFile& report, const std::string& a, cons
   for (const auto& [flag, name] : {std::pair{"--a", a}, std::pair{"--b", b}}) {
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
     std::vector<std::string_view> candidates(known.begin(), known.end());
-    throw UsageError(fmt::format("{} '{}': report '{}' has no such variant{}; variants: {}", flag, name, report.name,
-                                 did_you_mean(name, candidates), join(known, ", ")));
+    throw UsageError(printable(fmt::format("{} '{}': report '{}' has no such variant{}; variants: {}", flag, name,
+                                           report.name, did_you_mean(name, candidates), join(known, ", "))));
   }
   if (a == b) throw UsageError(fmt::format("--a and --b are both '{}'; name two different variants", a));
 
@@ -234,8 +235,9 @@ Comparison compare_variants(const ReportFile& report, const std::string& a, cons
     if (!matched.count(key)) c.pairs.push_back(make_pair(r->model, nullptr, r, options.verdict));
   }
   if (matched.empty()) {
-    throw ModelError(fmt::format("report '{}': variants '{}' and '{}' share no model and sweep point to compare",
-                                 report.name, a, b));
+    throw ModelError(printable(fmt::format("report '{}': variants '{}' and '{}' share no model and sweep point to "
+                                           "compare",
+                                           report.name, a, b)));
   }
   summarize_pairs(c);
   return c;

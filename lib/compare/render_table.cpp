@@ -2,6 +2,7 @@
 
 #include "compare/options.hpp"
 #include "compare/render.hpp"
+#include "util/markup.hpp"
 #include "util/text_table.hpp"
 
 namespace tb::compare {
@@ -23,25 +24,26 @@ std::string colored(const std::string& text, Verdict verdict, bool color) {
 
 std::string median_text(const Side& side) {
   if (!side.present) return "-";
-  if (side.count == 0) return side.status;
+  if (side.count == 0) return printable(side.status);
   return format_number(side.median_ms);
 }
 
 }  // namespace
 
 std::string render_table(const Comparison& c, bool color) {
-  std::string out = fmt::format("base: {}{}\nnew:  {}{}\n", c.base_name,
-                                c.base_created_at.empty() ? "" : " (" + c.base_created_at + ", " + c.base_git_sha + ")",
-                                c.candidate_name,
-                                c.candidate_created_at.empty()
-                                    ? ""
-                                    : " (" + c.candidate_created_at + ", " + c.candidate_git_sha + ")");
+  const auto origin = [](const std::string& name, const std::string& created_at, const std::string& git_sha) {
+    return printable(name + (created_at.empty() ? "" : " (" + created_at + ", " + git_sha + ")"));
+  };
+  std::string out = fmt::format("base: {}\nnew:  {}\n", origin(c.base_name, c.base_created_at, c.base_git_sha),
+                                origin(c.candidate_name, c.candidate_created_at, c.candidate_git_sha));
   const auto ci_header = fmt::format("{:g}% CI", c.options.verdict.confidence() * 100);
   std::vector<std::string> notes;
   std::string model;
   std::vector<std::vector<std::string>> rows;
   const auto flush = [&] {
-    if (rows.size() > 1) out += "\nmodel " + model + "\n" + align_columns(rows, {true, false, false, false, true, false, true});
+    if (rows.size() > 1) {
+      out += "\nmodel " + printable(model) + "\n" + align_columns(rows, {true, false, false, false, true, false, true});
+    }
     rows.clear();
   };
   for (const auto& pair : c.pairs) {
@@ -50,7 +52,7 @@ std::string render_table(const Comparison& c, bool color) {
       model = pair.model;
       rows.push_back({"variant", "base ms", "new ms", "change", ci_header, "p", "verdict"});
     }
-    std::vector<std::string> row = {pair_name(pair), median_text(pair.base), median_text(pair.candidate), "-", "-", "-",
+    std::vector<std::string> row = {printable(pair_name(pair)), median_text(pair.base), median_text(pair.candidate), "-", "-", "-",
                                     colored(std::string(to_string(pair.verdict)), pair.verdict, color)};
     if (pair.stats) {
       row[3] = format_change(pair.stats->ratio.estimate);
@@ -58,7 +60,9 @@ std::string render_table(const Comparison& c, bool color) {
       row[5] = format_p(pair.stats->test.p_value);
     }
     rows.push_back(std::move(row));
-    if (pair.verdict != Verdict::same) notes.push_back(fmt::format("{} {}: {}", pair.model, pair_name(pair), pair.reason));
+    if (pair.verdict != Verdict::same) {
+      notes.push_back(printable(fmt::format("{} {}: {}", pair.model, pair_name(pair), pair.reason)));
+    }
   }
   flush();
   out += "\n";

@@ -12,6 +12,7 @@
 
 #include "report/report.hpp"
 #include "util/errors.hpp"
+#include "util/markup.hpp"
 
 namespace tb::report {
 namespace {
@@ -36,7 +37,8 @@ class Checker {
   explicit Checker(std::string name) : name_(std::move(name)) {}
 
   [[noreturn]] void fail(const std::string& where, const std::string& problem) const {
-    throw ModelError(fmt::format("report '{}': {}{}{}", name_, where, where.empty() ? "" : " ", problem));
+    // Names and values come from the file: no control characters in the one error line.
+    throw ModelError(printable(fmt::format("report '{}': {}{}{}", name_, where, where.empty() ? "" : " ", problem)));
   }
 
   const json& object_field(const json& parent, const char* key, const std::string& where) const {

@@ -55,6 +55,14 @@ std::string escape_xml(std::string_view text) {
   return out;
 }
 
+std::string printable(std::string_view text) {
+  std::string out(text);
+  for (auto& ch : out) {
+    if (is_control(static_cast<unsigned char>(ch))) ch = '?';
+  }
+  return out;
+}
+
 std::string csv_field(std::string_view text) {
   const bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos ||
                      (!text.empty() && (text.front() == ' ' || text.back() == ' '));

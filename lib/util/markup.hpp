@@ -17,6 +17,11 @@ std::string escape_markdown(std::string_view text);
 // U+FFFF) become '?'.
 std::string escape_xml(std::string_view text);
 
+// Safe to print on a terminal: control characters (ESC of colour and cursor sequences
+// included) become '?', so that a name in a report written by someone else cannot rewrite
+// the screen.
+std::string printable(std::string_view text);
+
 // One CSV field by RFC 4180: quoted (with "" for ") when it holds a comma, a quote, CR or
 // LF, or starts or ends with a space; otherwise unchanged.
 std::string csv_field(std::string_view text);

@@ -214,6 +214,13 @@ TEST_CASE("compare renderings", "[compare]") {
   CHECK(table.find('\x1b') == std::string::npos);
   CHECK_THAT(tb::compare::render_table(c, true), contains("\x1b[1;31mslower\x1b[0m"));
 
+  auto hostile = f.base;
+  hostile["results"][0]["variant"] = "evil\x1b[2J";
+  auto hostile_new = f.candidate;
+  hostile_new["results"][0]["variant"] = "evil\x1b[2J";
+  const auto h = tb::compare::compare_reports(tbtest::parsed(hostile), tbtest::parsed(hostile_new), {});
+  CHECK_THAT(tb::compare::render_table(h, false), contains("evil?[2J"));  // no escape sequence from a report
+
   const auto markdown = tb::compare::render_markdown(c);
   CHECK_THAT(markdown, contains("### torchbench-cli compare: 1 slower, 1 failed, 1 faster, 3 same, 2 missing"));
   CHECK_THAT(markdown, contains("| m | a\\|b\\*&lt;c&gt;\\_\\`d\\`&#64;e |"));

@@ -23,6 +23,11 @@ TEST_CASE("escape_xml", "[markup]") {
   CHECK(tb::escape_xml("ünïcode") == "ünïcode");
 }
 
+TEST_CASE("printable", "[markup]") {
+  CHECK(tb::printable("\x1b[2Jclear\nline\ttab\x7f") == "?[2Jclear?line?tab?");
+  CHECK(tb::printable("ünïcode ± ok") == "ünïcode ± ok");
+}
+
 TEST_CASE("csv_field", "[markup]") {
   CHECK(tb::csv_field("plain") == "plain");
   CHECK(tb::csv_field("") == "");
