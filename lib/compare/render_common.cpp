@@ -21,7 +21,9 @@ std::string tally_text(const Comparison& c) {
   std::string text;
   for (const auto verdict : {Verdict::slower, Verdict::failed, Verdict::inconclusive, Verdict::faster, Verdict::same,
                              Verdict::missing}) {
-    if (const auto n = c.count(verdict)) text += fmt::format("{}{} {}", text.empty() ? "" : ", ", n, to_string(verdict));
+    if (const auto n = c.count(verdict)) {
+      text += fmt::format("{}{} {}", text.empty() ? "" : ", ", n, to_string(verdict));
+    }
   }
   return text;
 }

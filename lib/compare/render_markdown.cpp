@@ -46,7 +46,8 @@ std::string render_markdown(const Comparison& c) {
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", escape_markdown(pair.model),
                        escape_markdown(pair_name(pair)), median_cell(pair.base), median_cell(pair.candidate), change,
                        interval, p, verdict_cell(pair.verdict));
-    if (pair.verdict != Verdict::same) {
+    // Why a pair is missing or failed is already among the warnings.
+    if (pair.stats && pair.verdict != Verdict::same) {
       notes.push_back(fmt::format("- {} {}: {}", escape_markdown(pair.model), escape_markdown(pair_name(pair)),
                                   escape_markdown(pair.reason)));
     }

@@ -52,7 +52,12 @@ std::string render_table(const Comparison& c, bool color) {
       model = pair.model;
       rows.push_back({"variant", "base ms", "new ms", "change", ci_header, "p", "verdict"});
     }
-    std::vector<std::string> row = {printable(pair_name(pair)), median_text(pair.base), median_text(pair.candidate), "-", "-", "-",
+    std::vector<std::string> row = {printable(pair_name(pair)),
+                                    median_text(pair.base),
+                                    median_text(pair.candidate),
+                                    "-",
+                                    "-",
+                                    "-",
                                     colored(std::string(to_string(pair.verdict)), pair.verdict, color)};
     if (pair.stats) {
       row[3] = format_change(pair.stats->ratio.estimate);
@@ -70,7 +75,8 @@ std::string render_table(const Comparison& c, bool color) {
     out += fmt::format("geometric mean of new/base: {} over {} pair{}\n", format_change(*c.geomean_ratio),
                        c.geomean_pairs, c.geomean_pairs == 1 ? "" : "s");
   }
-  out += fmt::format("verdicts: {} (exit {}, --fail-on {})\n", tally_text(c), c.exit_code, to_string(c.options.fail_on));
+  out += fmt::format("verdicts: {} (exit {}, --fail-on {})\n", tally_text(c), c.exit_code,
+                     to_string(c.options.fail_on));
   out += "rule: " + rule_text(c.options.verdict) + "\n";
   for (const auto& note : notes) out += "  " + note + "\n";
   return out;

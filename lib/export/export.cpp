@@ -13,7 +13,7 @@ std::string Row::failure() const {
   if (result->status != "ok") return result->status + (result->error.empty() ? "" : ": " + result->error);
   if (!measured()) return "no samples";
   if (!result->gate.passed) {
-    std::vector<std::string> violations = result->gate.violations;
+    const auto& violations = result->gate.violations;
     return "accuracy gate: " + (violations.empty() ? std::string("failed") : join(violations, "; "));
   }
   return "";

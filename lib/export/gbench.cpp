@@ -81,7 +81,8 @@ void append_runs(const Row& row, std::size_t index, json& benchmarks) {
     entry["cpu_time"] = median;  // we measure wall (or device) time only
     entry["time_unit"] = "us";
     entry["batch"] = r.batch;
-    entry["items_per_second"] = total > 0 ? static_cast<double>(r.batch * static_cast<std::int64_t>(count)) * 1000.0 / total : 0.0;
+    const double items = static_cast<double>(r.batch) * static_cast<double>(count);
+    entry["items_per_second"] = total > 0 ? items * 1000.0 / total : 0.0;
     benchmarks.push_back(std::move(entry));
   }
   if (repetitions < 2) return;  // google/benchmark writes aggregates only for repetitions

@@ -147,7 +147,8 @@ TEST_CASE("report reader: malformed JSON, deep nesting, huge numbers", "[report_
   CHECK_THAT(message(R"({"schema_version": 1, "results": [{"model": "m", "variant": "v", "status": "ok",
                           "samples_ms": [1e999]}]})"),
              tbtest::contains("is not valid JSON: number overflow"));
-  CHECK_THAT(message("{\"schema_version\": 1, \"results\": [], \"x\": \"\xff\"}"), tbtest::contains("is not valid JSON"));
+  CHECK_THAT(message("{\"schema_version\": 1, \"results\": [], \"x\": \"\xff\"}"),
+             tbtest::contains("is not valid JSON"));
 }
 
 TEST_CASE("report reader: corrupted files never crash", "[report_reader]") {
