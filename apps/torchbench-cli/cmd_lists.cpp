@@ -27,7 +27,7 @@ Subcommand passes_subcommand() {
             return [] {
               fmt::print("{:<20} {:<10} {}\n", "PASS", "STAGE", "WHAT IT DOES");
               for (const auto* pass : passes::pass_table()) {
-                const auto name = std::string(pass->name) + (pass->value == passes::ValueKind::positive_int ? "=N" : "");
+                const auto name = passes::usage_form(*pass);
                 fmt::print("{:<20} {:<10} {}\n", name, stage_name(pass->stage), pass->summary);
               }
               fmt::print("\nA variant is NAME=PASS[,PASS...], e.g. --variant fast=inference-mode,freeze,optimize,threads=2\n");

@@ -21,15 +21,14 @@ constexpr std::array<std::pair<std::string_view, FailOn>, 4> kFailOn = {{
 }  // namespace
 
 double parse_threshold(const std::string& text) {
-  const auto trimmed = trim(text);
   const auto bad = [&](std::string_view why) {
     return UsageError(fmt::format("--threshold '{}': {}; write a percentage such as 5% or 2.5%", text, why));
   };
-  if (!trimmed.ends_with('%')) throw bad("no % sign");
-  const auto number = parse_double(trim(trimmed.substr(0, trimmed.size() - 1)));
-  if (!number) throw bad("not a number");
-  if (!(*number > 0 && *number < 100)) throw bad("must be above 0% and below 100%");
-  return *number / 100;
+  if (!trim(text).ends_with('%')) throw bad("no % sign");
+  const auto fraction = parse_percent(text);
+  if (!fraction) throw bad("not a number");
+  if (!(*fraction > 0 && *fraction < 1)) throw bad("must be above 0% and below 100%");
+  return *fraction;
 }
 
 double parse_alpha(const std::string& text) {

@@ -5,11 +5,15 @@
 namespace tb::passes {
 
 extern const PassInfo kBatchPass = {
-    "batch", "batch size: sets dim 0 of every input to N", ValueKind::positive_int, "", Stage::inputs, false,
-    [](VariantContext& context, const PassSpec& pass) {
+    .name = "batch",
+    .summary = "batch size: sets dim 0 of every input to N",
+    .stage = Stage::inputs,
+    .value = ValueKind::positive_int,
+    .apply = [](VariantContext& context, const PassSpec& pass) {
       for (auto& input : context.inputs) {
         if (!input.shape.empty()) input.shape[0] = int_value(pass);
       }
-    }};
+    },
+};
 
 }  // namespace tb::passes

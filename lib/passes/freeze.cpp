@@ -8,11 +8,14 @@
 namespace tb::passes {
 
 extern const PassInfo kFreezePass = {
-    "freeze", "torch.jit.freeze: inline parameters as constants, fold conv+batch_norm", ValueKind::none, "",
-    Stage::model, true,
-    [](VariantContext& context, const PassSpec&) {
+    .name = "freeze",
+    .summary = "torch.jit.freeze: inline parameters as constants, fold conv+batch_norm",
+    .stage = Stage::model,
+    .needs_torchscript = true,
+    .apply = [](VariantContext& context, const PassSpec&) {
       auto& model = *context.model;
       model.set_torchscript(torch::jit::freeze(*model.torchscript()));
-    }};
+    },
+};
 
 }  // namespace tb::passes

@@ -7,10 +7,13 @@
 namespace tb::passes {
 
 extern const PassInfo kGradPass = {
-    "grad", "autograd on, as a naive user runs the model (the default)", ValueKind::none, "autograd",
-    Stage::execution, false,
-    [](VariantContext& context, const PassSpec&) {
+    .name = "grad",
+    .summary = "autograd on, as a naive user runs the model (the default)",
+    .stage = Stage::execution,
+    .group = "autograd",
+    .apply = [](VariantContext& context, const PassSpec&) {
       context.scopes.push_back(std::make_shared<at::AutoGradMode>(true));
-    }};
+    },
+};
 
 }  // namespace tb::passes

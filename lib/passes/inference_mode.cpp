@@ -7,10 +7,13 @@
 namespace tb::passes {
 
 extern const PassInfo kInferenceModePass = {
-    "inference-mode", "c10::InferenceMode (torch.inference_mode): no autograd, no version counters",
-    ValueKind::none, "autograd", Stage::execution, false,
-    [](VariantContext& context, const PassSpec&) {
+    .name = "inference-mode",
+    .summary = "c10::InferenceMode (torch.inference_mode): no autograd, no version counters",
+    .stage = Stage::execution,
+    .group = "autograd",
+    .apply = [](VariantContext& context, const PassSpec&) {
       context.scopes.push_back(std::make_shared<c10::InferenceMode>());
-    }};
+    },
+};
 
 }  // namespace tb::passes

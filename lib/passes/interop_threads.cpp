@@ -7,8 +7,11 @@
 namespace tb::passes {
 
 extern const PassInfo kInteropThreadsPass = {
-    "interop-threads", "inter-op threads (torch.set_num_interop_threads; once per process)",
-    ValueKind::positive_int, "", Stage::process, false,
-    [](VariantContext&, const PassSpec& pass) { at::set_num_interop_threads(static_cast<int>(int_value(pass))); }};
+    .name = "interop-threads",
+    .summary = "inter-op threads (torch.set_num_interop_threads; once per process)",
+    .stage = Stage::process,
+    .value = ValueKind::positive_int,
+    .apply = [](VariantContext&, const PassSpec& pass) { at::set_num_interop_threads(static_cast<int>(int_value(pass))); },
+};
 
 }  // namespace tb::passes

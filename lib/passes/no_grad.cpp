@@ -6,10 +6,13 @@
 namespace tb::passes {
 
 extern const PassInfo kNoGradPass = {
-    "no-grad", "autograd off (torch.no_grad): no graph recording, activations freed early", ValueKind::none,
-    "autograd", Stage::execution, false,
-    [](VariantContext& context, const PassSpec&) {
+    .name = "no-grad",
+    .summary = "autograd off (torch.no_grad): no graph recording, activations freed early",
+    .stage = Stage::execution,
+    .group = "autograd",
+    .apply = [](VariantContext& context, const PassSpec&) {
       context.scopes.push_back(std::make_shared<at::NoGradGuard>());
-    }};
+    },
+};
 
 }  // namespace tb::passes

@@ -8,11 +8,14 @@
 namespace tb::passes {
 
 extern const PassInfo kOptimizePass = {
-    "optimize", "torch.jit.optimize_for_inference (freezes first if needed)", ValueKind::none, "",
-    Stage::model, true,
-    [](VariantContext& context, const PassSpec&) {
+    .name = "optimize",
+    .summary = "torch.jit.optimize_for_inference (freezes first if needed)",
+    .stage = Stage::model,
+    .needs_torchscript = true,
+    .apply = [](VariantContext& context, const PassSpec&) {
       auto& model = *context.model;
       model.set_torchscript(torch::jit::optimize_for_inference(*model.torchscript()));
-    }};
+    },
+};
 
 }  // namespace tb::passes

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,17 +42,37 @@ struct VariantContext {
   std::vector<std::shared_ptr<void>> scopes;
 };
 
-enum class ValueKind { none, positive_int };
+// Thrown by a pass that cannot work with this LibTorch build or on this machine (e.g. no
+// quantized engine): the variant is recorded as skipped with this reason, not as failed.
+class Unsupported : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
+enum class ValueKind {
+  none,          // `freeze`
+  positive_int,  // `threads=4`
+  choice,        // `autocast=bf16`: one of PassInfo::choices
+  cpu_list,      // `pin=0-3,6`: CPU numbers and ranges
+};
+
+// One row of the pass table. Written with designated initializers; fields left out keep
+// their defaults. Requirements and conflicts are checked by validate_variant before any
+// worker starts, so an impossible combination never runs.
 struct PassInfo {
   std::string_view name;
-  std::string_view summary;     // one line for `torchbench-cli passes`
-  ValueKind value = ValueKind::none;
-  std::string_view group;       // passes of the same non-empty group exclude each other
+  std::string_view summary;  // one line for `torchbench-cli passes`
   Stage stage = Stage::model;
-  bool needs_torchscript = false;  // refuses a model without a TorchScript module
+  ValueKind value = ValueKind::none;
+  std::span<const std::string_view> choices = {};  // ValueKind::choice: the accepted values
+  std::string_view default_value = {};  // ValueKind::choice: the value of a bare `name`; "" = required
+  std::string_view group = {};          // passes of the same non-empty group exclude each other
+  bool needs_torchscript = false;       // refuses a model without a TorchScript module
+  std::string_view device = {};         // "cpu" or "cuda": the only device type it supports; "" = any
+  std::span<const std::string_view> conflicts = {};  // passes it cannot share a variant with
+  std::string_view conflict_reason = {};             // why, appended to the error
   // Applies the pass; `value` is validated already. Throws on failure (the variant fails).
-  void (*apply)(VariantContext& context, const PassSpec& pass);
+  void (*apply)(VariantContext& context, const PassSpec& pass) = nullptr;
 };
 
 // The pass table, in listing order.
@@ -64,13 +85,24 @@ const PassInfo* find_pass(std::string_view name);
 std::vector<std::string_view> pass_names();
 
 // Checks every pass of a variant: known names (with a did-you-mean), values of the right
-// kind, no duplicates, no two passes of one group. Throws UsageError naming the variant.
-void validate_variant(const VariantSpec& variant);
+// kind, no duplicates, no two passes of one group, the device each pass needs, and declared
+// conflicts. Throws UsageError naming the variant and the reason.
+void validate_variant(const VariantSpec& variant, const c10::Device& device = c10::Device(c10::kCPU));
 
 // Applies the variant's passes of one stage, in the order the user gave them.
 void apply_stage(Stage stage, const std::vector<PassSpec>& passes, VariantContext& context);
 
 // The value of a validated positive_int pass.
 std::int64_t int_value(const PassSpec& pass);
+
+// The value of a validated choice pass: what the user wrote, or the pass's default_value.
+std::string_view choice_value(const PassSpec& pass);
+
+// The CPUs of a `cpu_list` value ("0-3,6" -> 0,1,2,3,6), sorted and unique; nullopt when
+// the text is not a valid list.
+std::optional<std::vector<int>> parse_cpu_list(std::string_view text);
+
+// How a pass is written in listings: "threads=N", "autocast=bf16|fp16", "pin=CPUS".
+std::string usage_form(const PassInfo& pass);
 
 }  // namespace tb::passes

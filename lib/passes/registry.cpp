@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <set>
 
@@ -44,7 +45,75 @@ std::vector<std::string_view> pass_names() {
 
 std::int64_t int_value(const PassSpec& pass) { return *parse_int(*pass.value); }
 
-void validate_variant(const VariantSpec& variant) {
+std::string_view choice_value(const PassSpec& pass) {
+  if (pass.value) return *pass.value;
+  const auto* info = find_pass(pass.name);
+  return info ? info->default_value : std::string_view{};
+}
+
+std::optional<std::vector<int>> parse_cpu_list(std::string_view text) {
+  std::set<int> cpus;
+  for (const auto& part : split(text, ',')) {
+    const auto dash = part.find('-');
+    const auto first = parse_int(dash == std::string::npos ? part : part.substr(0, dash));
+    const auto last = dash == std::string::npos ? first : parse_int(part.substr(dash + 1));
+    if (!first || !last || *first < 0 || *last < *first || *last > 65535) return std::nullopt;
+    for (auto cpu = *first; cpu <= *last; ++cpu) cpus.insert(static_cast<int>(cpu));
+  }
+  if (cpus.empty()) return std::nullopt;
+  return std::vector<int>(cpus.begin(), cpus.end());
+}
+
+std::string usage_form(const PassInfo& pass) {
+  std::string form(pass.name);
+  switch (pass.value) {
+    case ValueKind::none: break;
+    case ValueKind::positive_int: form += "=N"; break;
+    case ValueKind::cpu_list: form += "=CPUS"; break;
+    case ValueKind::choice: {
+      std::vector<std::string_view> values(pass.choices.begin(), pass.choices.end());
+      form += (pass.default_value.empty() ? "=" : "[=") + join(values, "|") + (pass.default_value.empty() ? "" : "]");
+      break;
+    }
+  }
+  return form;
+}
+
+namespace {
+
+void check_value(const std::string& where, const PassInfo& pass, const PassSpec& spec) {
+  switch (pass.value) {
+    case ValueKind::none:
+      if (spec.value) throw UsageError(where + "pass '" + spec.name + "' takes no value; write just " + spec.name);
+      return;
+    case ValueKind::positive_int: {
+      const auto value = spec.value ? parse_int(*spec.value) : std::nullopt;
+      if (!value || *value < 1) {
+        throw UsageError(where + "pass '" + spec.name + "' needs a positive integer, e.g. " + spec.name + "=4" +
+                         (spec.value ? " (got '" + *spec.value + "')" : ""));
+      }
+      return;
+    }
+    case ValueKind::cpu_list:
+      if (!spec.value || !parse_cpu_list(*spec.value)) {
+        throw UsageError(where + "pass '" + spec.name + "' needs a CPU list such as " + spec.name + "=0-3,6" +
+                         (spec.value ? " (got '" + *spec.value + "')" : ""));
+      }
+      return;
+    case ValueKind::choice: {
+      if (!spec.value && !pass.default_value.empty()) return;
+      std::vector<std::string_view> values(pass.choices.begin(), pass.choices.end());
+      if (spec.value && std::find(values.begin(), values.end(), *spec.value) != values.end()) return;
+      throw UsageError(where + "pass '" + spec.name + "' takes one of " + join(values, ", ") +
+                       (spec.value ? " (got '" + *spec.value + "'" + did_you_mean(*spec.value, values) + ")"
+                                   : ", e.g. " + spec.name + "=" + std::string(values.front())));
+    }
+  }
+}
+
+}  // namespace
+
+void validate_variant(const VariantSpec& variant, const c10::Device& device) {
   const std::string where = "variant '" + variant.name + "': ";
   std::set<std::string_view> seen_names, seen_groups;
   for (const auto& spec : variant.passes) {
@@ -53,16 +122,7 @@ void validate_variant(const VariantSpec& variant) {
       throw UsageError(where + "unknown pass '" + spec.name + "'" + did_you_mean(spec.name, pass_names()) +
                        "; `torchbench-cli passes` lists them");
     }
-    if (pass->value == ValueKind::none && spec.value) {
-      throw UsageError(where + "pass '" + spec.name + "' takes no value; write just " + spec.name);
-    }
-    if (pass->value == ValueKind::positive_int) {
-      const auto value = spec.value ? parse_int(*spec.value) : std::nullopt;
-      if (!value || *value < 1) {
-        throw UsageError(where + "pass '" + spec.name + "' needs a positive integer, e.g. " + spec.name + "=4" +
-                         (spec.value ? " (got '" + *spec.value + "')" : ""));
-      }
-    }
+    check_value(where, *pass, spec);
     if (!seen_names.insert(pass->name).second) {
       throw UsageError(where + "pass '" + spec.name + "' appears twice");
     }
@@ -72,6 +132,19 @@ void validate_variant(const VariantSpec& variant) {
         if (p->group == pass->group) others.push_back(p->name);
       }
       throw UsageError(where + "passes " + join(others, ", ") + " exclude each other; keep one");
+    }
+    if (!pass->device.empty() && c10::DeviceTypeName(device.type(), /*lower_case=*/true) != pass->device) {
+      throw UsageError(where + "pass '" + spec.name + "' works only on --device " + std::string(pass->device) +
+                       ", not " + device.str());
+    }
+  }
+  // Declared conflicts, in either direction.
+  for (const auto& a : variant.passes) {
+    const auto* pass = find_pass(a.name);
+    for (const auto& b : variant.passes) {
+      if (std::find(pass->conflicts.begin(), pass->conflicts.end(), b.name) == pass->conflicts.end()) continue;
+      throw UsageError(where + "passes " + a.name + " and " + b.name + " cannot be combined" +
+                       (pass->conflict_reason.empty() ? "" : ": " + std::string(pass->conflict_reason)));
     }
   }
 }

@@ -6,7 +6,11 @@
 namespace tb::passes {
 
 extern const PassInfo kThreadsPass = {
-    "threads", "intra-op threads (torch.set_num_threads)", ValueKind::positive_int, "", Stage::process, false,
-    [](VariantContext&, const PassSpec& pass) { at::set_num_threads(static_cast<int>(int_value(pass))); }};
+    .name = "threads",
+    .summary = "intra-op threads (torch.set_num_threads)",
+    .stage = Stage::process,
+    .value = ValueKind::positive_int,
+    .apply = [](VariantContext&, const PassSpec& pass) { at::set_num_threads(static_cast<int>(int_value(pass))); },
+};
 
 }  // namespace tb::passes

@@ -90,6 +90,24 @@ TEST_CASE("validate_variant errors name the variant and the problem", "[passes]"
   }
 }
 
+TEST_CASE("parse_cpu_list", "[passes]") {
+  using tb::passes::parse_cpu_list;
+  CHECK(parse_cpu_list("0") == std::vector<int>{0});
+  CHECK(parse_cpu_list("0-3,6") == std::vector<int>{0, 1, 2, 3, 6});
+  CHECK(parse_cpu_list("3,1,1-2") == std::vector<int>{1, 2, 3});
+  CHECK_FALSE(parse_cpu_list(""));
+  CHECK_FALSE(parse_cpu_list("3-1"));
+  CHECK_FALSE(parse_cpu_list("-1"));
+  CHECK_FALSE(parse_cpu_list("a"));
+  CHECK_FALSE(parse_cpu_list("1,,2"));
+  CHECK_FALSE(parse_cpu_list("0-999999"));
+}
+
+TEST_CASE("usage_form shows how a pass is written", "[passes]") {
+  CHECK(tb::passes::usage_form(*tb::passes::find_pass("freeze")) == "freeze");
+  CHECK(tb::passes::usage_form(*tb::passes::find_pass("threads")) == "threads=N");
+}
+
 TEST_CASE("int_value", "[passes]") {
   CHECK(tb::passes::int_value(tb::PassSpec{"batch", std::string("32")}) == 32);
 }
