@@ -5,6 +5,8 @@ Three experiments, on the real binary, in one session; prints a Markdown summary
 
   (a) A/A: the same configuration run twice and compared, N times. A sound rule almost
       never says "slower" here.
+  (a') A/A inside one run: two identically configured variants, interleaved in rounds by
+      `run`, compared with `compare RUN.json --a x --b y`, N times: what interleaving removes.
   (b) A real ~5% slowdown: builtin:mlp with a larger hidden size (default 1024 -> 1052 at
       batch 8: 6% more multiply-adds, all weights in cache; a size whose weights cross the
       last-level cache makes the cost jump instead), run against the base and compared, N times. The rule should say
@@ -51,7 +53,8 @@ def parse_args():
     p.add_argument("--spread-runs", type=int, default=5, help="runs per tool in experiment (c)")
     p.add_argument("--spread-hidden", type=int, default=1024, help="hidden size of the ~5 ms model in (c)")
     p.add_argument("--spread-batch", type=int, default=16, help="batch size of the ~5 ms model in (c)")
-    p.add_argument("--parts", default="aa,slowdown,spread", help="which experiments, comma-separated")
+    p.add_argument("--parts", default="aa,aa-interleaved,slowdown,spread",
+                   help="which experiments, comma-separated")
     p.add_argument("--keep", metavar="DIR", help="keep the reports in DIR instead of a temporary directory")
     return p.parse_args()
 
@@ -88,9 +91,9 @@ class Runner:
                 json.dump(report, f)
         return path, seconds
 
-    def compare(self, base, new):
+    def compare(self, base, new, *extra):
         start = time.monotonic()
-        proc = self.cli("compare", base, new, "--format", "json", "--threshold", self.args.threshold,
+        proc = self.cli("compare", base, new, *extra, "--format", "json", "--threshold", self.args.threshold,
                         "--alpha", self.args.alpha)
         seconds = time.monotonic() - start
         return json.loads(proc.stdout)["comparisons"][0], seconds
@@ -166,6 +169,35 @@ def part_aa(runner, out):
     out.append("Said slower in **%d of %d**; median time per verdict %.1f s (two runs of %.1f s measurement "
                "and the comparison).\n" % (counts["slower"], len(rows), statistics.median(r["seconds"] for r in rows),
                                            runner.args.max_time))
+    out.append(comparison_details(rows) + "\n")
+
+
+def part_aa_interleaved(runner, out):
+    model = "builtin:mlp:hidden=%d" % runner.args.hidden
+    variant = "inference-mode,batch=%d" % runner.args.batch
+    rows = []
+    for i in range(runner.args.n):
+        self_path = os.path.join(runner.work, "interleaved-%03d.json" % i)
+        t = runner.args.max_time
+        start = time.monotonic()
+        # Each variant gets the same measured time as in (a): the run's limits are per variant.
+        runner.cli("run", model, "--variant", "x=" + variant, "--variant", "y=" + variant, "--warmup-time", "0.2",
+                   "--min-iters", "10", "--min-time", t, "--max-time", t, "-q", "-o", self_path)
+        seconds = time.monotonic() - start
+        comparison, compare_seconds = runner.compare(self_path, "--a", "x", "--b", "y")
+        rows.append({"verdict": comparison["verdict"], "ratio": comparison["ratio"],
+                     "low": comparison["ratio_low"], "high": comparison["ratio_high"],
+                     "p": comparison["p_value"], "n_base": comparison["base"]["count"],
+                     "n_new": comparison["new"]["count"], "seconds": seconds + compare_seconds,
+                     "compare_seconds": compare_seconds})
+        print("A/A interleaved %d/%d: %s %s" % (i + 1, runner.args.n, comparison["verdict"], comparison["reason"]),
+              file=sys.stderr)
+    table, counts = verdict_table(rows)
+    out.append("## (a') A/A inside one run: variants x and y = `%s` of `%s`, interleaved, %d comparisons\n" % (
+        variant, model, len(rows)))
+    out.append(table + "\n")
+    out.append("Said slower in **%d of %d**; median time per verdict %.1f s (one run measuring both, and the "
+               "comparison).\n" % (counts["slower"], len(rows), statistics.median(r["seconds"] for r in rows)))
     out.append(comparison_details(rows) + "\n")
 
 
@@ -248,9 +280,9 @@ def main():
     if not os.access(args.cli, os.X_OK):
         sys.exit("torchbench-cli not found at %s (build it, or pass --cli)" % args.cli)
     parts = set(args.parts.split(","))
-    unknown = parts - {"aa", "slowdown", "spread"}
+    unknown = parts - {"aa", "aa-interleaved", "slowdown", "spread"}
     if unknown:
-        sys.exit("unknown --parts: %s (choose from aa, slowdown, spread)" % ", ".join(sorted(unknown)))
+        sys.exit("unknown --parts: %s (choose from aa, aa-interleaved, slowdown, spread)" % ", ".join(sorted(unknown)))
     work = args.keep or tempfile.mkdtemp(prefix="tb-evidence-")
     os.makedirs(work, exist_ok=True)
     runner = Runner(args, work)
@@ -263,6 +295,8 @@ def main():
     started = time.monotonic()
     if "aa" in parts:
         part_aa(runner, out)
+    if "aa-interleaved" in parts:
+        part_aa_interleaved(runner, out)
     if "slowdown" in parts:
         part_slowdown(runner, out)
     if "spread" in parts:
