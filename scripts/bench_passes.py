@@ -275,7 +275,7 @@ def result_row(res, show_batch):
             fmt_ms(stats.get("p99_ms") if ok else None),
             fmt_num(res.get("throughput_per_s") if ok else None, "%.1f"),
             fmt_num(rss / 2**20 if rss else None, "%.0f"),
-            fmt_num(size / 2**20 if size is not None else None, "%.1f"),
+            fmt_num(size / 2**20 if size is not None else None, "%.2f"),
             *(accuracy if ok else [NA, NA]),
             fmt_num(speedup if ok else None, "%.2fx"), status]
     return [md_escape(c) for c in row]

@@ -13,7 +13,8 @@ namespace tb::app {
 namespace {
 
 std::vector<Subcommand> subcommands() {
-  return {run_subcommand(), env_subcommand(), passes_subcommand(), models_subcommand(), worker_subcommand()};
+  return {run_subcommand(),    compare_subcommand(), report_subcommand(), env_subcommand(),
+          passes_subcommand(), models_subcommand(),  worker_subcommand()};
 }
 
 // One line, whatever the message holds (a file name with a newline, a model's own error).
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
     for (const auto& sub : table) known |= sub.name == first;
     if (!known) {
       return fail(ExitCode::usage, "unknown command '" + std::string(first) + "'" + did_you_mean(first, names) +
-                                       "; commands: run, env, passes, models (see --help)");
+                                       "; commands: " + join(names, ", ") + " (see --help)");
     }
   }
 

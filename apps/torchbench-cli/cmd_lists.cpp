@@ -1,6 +1,7 @@
 // `passes` and `models`: listings generated from the pass and built-in model tables.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli.hpp"
@@ -25,10 +26,12 @@ const char* stage_name(passes::Stage stage) {
 Subcommand passes_subcommand() {
   return {"passes", "List the optimization passes a variant can use", [](CLI::App&) -> std::function<int()> {
             return [] {
-              fmt::print("{:<20} {:<10} {}\n", "PASS", "STAGE", "WHAT IT DOES");
+              // The PASS column is as wide as the longest usage form ("int8-dynamic[=per-tensor|per-channel]").
+              std::size_t width = 20;
+              for (const auto* pass : passes::pass_table()) width = std::max(width, passes::usage_form(*pass).size());
+              fmt::print("{:<{}} {:<10} {}\n", "PASS", width, "STAGE", "WHAT IT DOES");
               for (const auto* pass : passes::pass_table()) {
-                const auto name = passes::usage_form(*pass);
-                fmt::print("{:<20} {:<10} {}\n", name, stage_name(pass->stage), pass->summary);
+                fmt::print("{:<{}} {:<10} {}\n", passes::usage_form(*pass), width, stage_name(pass->stage), pass->summary);
               }
               fmt::print("\nA variant is NAME=PASS[,PASS...], e.g. --variant fast=inference-mode,freeze,optimize,threads=2\n");
               return 0;

@@ -123,6 +123,7 @@ void to_json(nlohmann::json& j, const WorkerResult& r) {
        {"interop_threads", r.interop_threads},
        {"accuracy", r.accuracy ? nlohmann::json(*r.accuracy) : nlohmann::json(nullptr)},
        {"accuracy_note", r.accuracy_note},
+       {"pass_notes", r.pass_notes},
        {"output_shapes", r.output_shapes},
        {"peak_rss_bytes", r.peak_rss_bytes},
        {"device_peak_allocated_bytes", r.device_peak_allocated_bytes ? nlohmann::json(*r.device_peak_allocated_bytes) : nlohmann::json(nullptr)},
@@ -151,6 +152,7 @@ void from_json(const nlohmann::json& j, WorkerResult& r) {
   j.at("interop_threads").get_to(r.interop_threads);
   if (!j.at("accuracy").is_null()) r.accuracy = j.at("accuracy").get<AccuracyStats>();
   j.at("accuracy_note").get_to(r.accuracy_note);
+  j.at("pass_notes").get_to(r.pass_notes);
   j.at("output_shapes").get_to(r.output_shapes);
   j.at("peak_rss_bytes").get_to(r.peak_rss_bytes);
   if (!j.at("device_peak_allocated_bytes").is_null()) r.device_peak_allocated_bytes = j.at("device_peak_allocated_bytes").get<std::int64_t>();

@@ -63,6 +63,7 @@ struct WorkerResult {
   int interop_threads = 0;
   std::optional<AccuracyStats> accuracy;  // against the baseline's outputs
   std::string accuracy_note;              // why accuracy is missing or partial
+  std::vector<std::string> pass_notes;    // what the passes did, one line each
   std::vector<std::vector<std::int64_t>> output_shapes;
   std::int64_t peak_rss_bytes = 0;
   std::optional<std::int64_t> device_peak_allocated_bytes;

@@ -158,6 +158,7 @@ class VariantSession {
       passes::apply_stage(passes::Stage::model, passes, context_);
       passes::apply_stage(passes::Stage::execution, passes, context_);
       result_.prepare_ms = ms_since(start);
+      result_.pass_notes = context_.notes;
 
       if (context_.device.is_cpu()) {
         timer_.emplace<SteadyClockTimer>();

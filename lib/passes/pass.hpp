@@ -40,10 +40,13 @@ struct VariantContext {
   // Stage execution: RAII guards (e.g. c10::InferenceMode) held for the whole warm-up and
   // measurement, on the thread that runs them.
   std::vector<std::shared_ptr<void>> scopes;
+  // One line each on what a pass did (e.g. how many layers it quantized), for the report.
+  std::vector<std::string> notes;
 };
 
 // Thrown by a pass that cannot work with this LibTorch build or on this machine (e.g. no
-// quantized engine): the variant is recorded as skipped with this reason, not as failed.
+// quantized engine), or that finds nothing to act on in this model (no Linear layer to
+// quantize): the variant is recorded as skipped with this reason, not as failed.
 class Unsupported : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

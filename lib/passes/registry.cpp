@@ -18,12 +18,14 @@ extern const PassInfo kOptimizePass;
 extern const PassInfo kThreadsPass;
 extern const PassInfo kInteropThreadsPass;
 extern const PassInfo kBatchPass;
+extern const PassInfo kInt8DynamicPass;
+extern const PassInfo kFp16DynamicPass;
 
 namespace {
 
-const std::array<const PassInfo*, 8> kTable = {
-    &kGradPass,   &kNoGradPass,  &kInferenceModePass,  &kFreezePass,
-    &kOptimizePass, &kThreadsPass, &kInteropThreadsPass, &kBatchPass,
+const std::array<const PassInfo*, 10> kTable = {
+    &kGradPass,    &kNoGradPass,         &kInferenceModePass, &kFreezePass,      &kOptimizePass,
+    &kThreadsPass, &kInteropThreadsPass, &kBatchPass,         &kInt8DynamicPass, &kFp16DynamicPass,
 };
 
 }  // namespace

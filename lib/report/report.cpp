@@ -130,6 +130,7 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
   j["speedup_vs_baseline"] = ratio ? nlohmann::json(*ratio) : nlohmann::json(nullptr);
   j["accuracy"] = r.accuracy ? nlohmann::json(*r.accuracy) : nlohmann::json(nullptr);
   if (!r.accuracy_note.empty()) j["accuracy_note"] = r.accuracy_note;
+  j["pass_notes"] = r.pass_notes;
   j["load_ms"] = r.load_ms;
   j["prepare_ms"] = r.prepare_ms;
   j["cold_ms"] = r.cold_ms;

@@ -284,10 +284,9 @@ int run_command(const RunOptions& options) {
   if (!options.output.empty() && options.output != "-") check_writable_destination(options.output);
   model::check_model_ref(model_ref);
 
+  // Checked before the workers load the machine; shown under the table, so that a run
+  // that stops with an error still prints one line only.
   const auto warnings = report::machine_warnings(read_system_info());
-  if (!options.quiet) {
-    for (const auto& warning : warnings) std::cerr << "warning: " << warning << "\n";
-  }
   InterruptGuard interrupt;
   std::signal(SIGPIPE, SIG_IGN);  // a worker that dies must not take the run with it
   TempDir work_dir;
@@ -326,7 +325,9 @@ int run_command(const RunOptions& options) {
 
   std::ostream& table_stream = options.output == "-" ? std::cerr : std::cout;
   table_stream << "\nmodel " << model_ref.text() << " on " << options.device << "\n"
-               << report::render_table(outcomes, options.timing) << std::flush;
+               << report::render_table(outcomes, options.timing, options.schedule);
+  for (const auto& warning : warnings) table_stream << "  warning: " << warning << "\n";
+  table_stream << std::flush;
 
   if (!options.output.empty()) {
     report::RunConfig config{model_ref.text(), options.inputs, variants, variants[baseline].name,

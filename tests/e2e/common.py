@@ -56,6 +56,7 @@ FIXTURE_FILES = [
     "two_inputs.pt",
     "returns_string.pt",
     "bad_meta.pt",
+    "quantized_dynamic.pt",
     "not_torchscript.pt",
     "garbage.pt",
     "empty.pt",

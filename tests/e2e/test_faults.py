@@ -22,7 +22,7 @@ class PartialRunCase(CliTestCase):
         self.assertRc(run.result, EXIT_PARTIAL)
         self.assertIsNotNone(run.report, "a partial run must still write its report\n" + describe(run.result))
         self.assertEqual(run.report["summary"],
-                         {"ok": len(ok), "failed": 1, "skipped": 0, "exit_code": EXIT_PARTIAL,
+                         {"ok": len(ok), "failed": 1, "skipped": 0, "gates_failed": 0, "exit_code": EXIT_PARTIAL,
                           "complete": True, "interrupted_by": None})
         bad = run.by_name(failed)
         self.assertEqual(bad["status"], "failed")

@@ -9,7 +9,7 @@ import unittest
 
 from common import EXIT_OK, GIT_SHA_RE, ISO_UTC_RE, CliTestCase, run_cli
 
-SUBCOMMANDS = ["run", "env", "passes", "models"]
+SUBCOMMANDS = ["run", "compare", "report", "env", "passes", "models"]
 PASSES = {
     "grad": "execution",
     "no-grad": "execution",
@@ -19,6 +19,8 @@ PASSES = {
     "threads=N": "process",
     "interop-threads=N": "process",
     "batch=N": "inputs",
+    "int8-dynamic[=per-tensor|per-channel]": "model",
+    "fp16-dynamic": "model",
 }
 
 

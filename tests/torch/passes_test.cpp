@@ -31,7 +31,7 @@ TEST_CASE("the pass table", "[passes]") {
   std::vector<std::string> names;
   for (const auto* pass : tb::passes::pass_table()) names.emplace_back(pass->name);
   CHECK(names == std::vector<std::string>{"grad", "no-grad", "inference-mode", "freeze", "optimize", "threads",
-                                          "interop-threads", "batch"});
+                                          "interop-threads", "batch", "int8-dynamic", "fp16-dynamic"});
   for (const auto* pass : tb::passes::pass_table()) {
     INFO(pass->name);
     CHECK(tb::passes::find_pass(pass->name) == pass);

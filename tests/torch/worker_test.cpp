@@ -208,3 +208,14 @@ TEST_CASE("worker_main reads a job file and writes a result file", "[worker]") {
     CHECK_FALSE(fs::exists(result_path));
   }
 }
+
+TEST_CASE("run_variant returns what the passes did as pass notes", "[worker][quantize]") {
+  const auto plain = run_variant(tiny_job("builtin:mlp", "base=freeze"));
+  REQUIRE(plain.ok());
+  CHECK(plain.pass_notes.empty());
+  const auto quantized = run_variant(tiny_job("builtin:mlp", "q=inference-mode,int8-dynamic=per-channel"));
+  INFO(quantized.error);
+  REQUIRE(quantized.ok());
+  REQUIRE(quantized.pass_notes.size() == 1);
+  CHECK_THAT(quantized.pass_notes[0], tbtest::contains("int8-dynamic: 4 Linear layers to int8 per-channel"));
+}

@@ -106,6 +106,7 @@ TEST_CASE("build_report has the documented top-level structure", "[report]") {
   acc.cosine = 0.99999;
   fast.result->accuracy = acc;
   fast.result->accuracy_note = "batch sizes differ: compared the rows both runs share";
+  fast.result->pass_notes = {"int8-dynamic: 3 Linear layers to int8 per-tensor (engine x86)"};
   const std::vector<VariantOutcome> outcomes = {base, fast, failed_outcome()};
   const nlohmann::json environment = {{"hostname", "test-host"}, {"libtorch", {{"version", "2.13.0"}}}};
   const auto report = tb::report::build_report(config_for(outcomes), environment, outcomes, 4);
@@ -177,6 +178,7 @@ TEST_CASE("build_report has the documented top-level structure", "[report]") {
     CHECK(a.at("max_rel_err") == 3e-5);
     CHECK(a.at("cosine") == 0.99999);
     CHECK(r.at("accuracy_note") == "batch sizes differ: compared the rows both runs share");
+    CHECK(r.at("pass_notes") == nlohmann::json::array({"int8-dynamic: 3 Linear layers to int8 per-tensor (engine x86)"}));
     CHECK(r.at("output_shapes") == nlohmann::json::array({nlohmann::json::array({4, 10})}));
     CHECK(r.at("worker").at("outcome") == "exit code 0");
     CHECK_FALSE(r.contains("failure_stage"));
@@ -189,6 +191,7 @@ TEST_CASE("build_report has the documented top-level structure", "[report]") {
     CHECK(r.at("passes") == nlohmann::json::array());
     CHECK_THAT(r.at("speedup_vs_baseline").get<double>(), WithinRel(1.0, 1e-12));
     CHECK(r.at("accuracy").is_null());
+    CHECK(r.at("pass_notes") == nlohmann::json::array());
   }
 
   SECTION("a failed outcome has status failed and the error") {
@@ -354,6 +357,7 @@ TEST_CASE("render_table", "[report]") {
   acc.cosine = 0.875;
   fast.result->accuracy = acc;
   fast.result->accuracy_note = "batch sizes differ: compared the rows both runs share";
+  fast.result->pass_notes = {"int8-dynamic: 3 Linear layers to int8 per-tensor (engine x86)"};
   const std::vector<VariantOutcome> outcomes = {base, fast, failed_outcome()};
   const auto table = tb::report::render_table(outcomes, quick_timing());
   INFO(table);
@@ -377,8 +381,11 @@ TEST_CASE("render_table", "[report]") {
   // The failed variant's error and the accuracy note follow the table.
   CHECK_THAT(table, tbtest::contains("broken: worker killed by signal 11 (SIGSEGV)"));
   CHECK_THAT(table, tbtest::contains("fast: batch sizes differ"));
-  // One header line, three rows, the baseline legend and two notes.
-  CHECK(std::count(table.begin(), table.end(), '\n') == 7);
+  // What the passes did, before the accuracy note.
+  CHECK_THAT(table, tbtest::contains("fast: int8-dynamic: 3 Linear layers"));
+  CHECK(table.find("fast: int8-dynamic") < table.find("fast: batch sizes differ"));
+  // One header line, three rows, the baseline legend and three notes.
+  CHECK(std::count(table.begin(), table.end(), '\n') == 8);
 
   SECTION("without a baseline there is no legend and no speedup") {
     base.is_baseline = false;

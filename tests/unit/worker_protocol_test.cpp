@@ -69,6 +69,7 @@ WorkerResult full_result() {
   acc.cosine = 0.999999;
   r.accuracy = acc;
   r.accuracy_note = "batch sizes differ: compared the rows both runs share";
+  r.pass_notes = {"int8-dynamic: 12 Linear layers to int8 per-tensor (engine x86)", "second"};
   r.output_shapes = {{4, 10}, {}, {4, 3, 2}};
   r.peak_rss_bytes = 123456789;
   r.device_peak_allocated_bytes = 1LL << 33;
@@ -181,6 +182,7 @@ TEST_CASE("WorkerResult round trip keeps every field", "[worker_protocol]") {
   CHECK(back.accuracy->cosine == 0.999999);
   CHECK_FALSE(back.accuracy->non_finite);
   CHECK(back.accuracy_note == r.accuracy_note);
+  CHECK(back.pass_notes == r.pass_notes);
   CHECK(back.output_shapes == r.output_shapes);
   CHECK(back.peak_rss_bytes == 123456789);
   CHECK(back.device_peak_allocated_bytes == r.device_peak_allocated_bytes);

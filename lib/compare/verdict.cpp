@@ -1,0 +1,73 @@
+#include "compare/verdict.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace tb::compare {
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::same: return "same";
+    case Verdict::faster: return "faster";
+    case Verdict::slower: return "slower";
+    case Verdict::inconclusive: return "inconclusive";
+    case Verdict::failed: return "failed";
+    case Verdict::missing: return "missing";
+  }
+  return "";
+}
+
+std::string format_change(double ratio) {
+  const double percent = (ratio - 1) * 100;
+  return fmt::format("{}{:.1f}%", percent < 0 ? "-" : "+", std::abs(percent));
+}
+
+Verdict decide(const Interval& ratio, double p_value, const VerdictOptions& options, std::string* reason) {
+  const bool significant = p_value < options.alpha;
+  const auto interval = fmt::format("{:g}% CI {}..{}", options.confidence() * 100, format_change(ratio.low),
+                                    format_change(ratio.high));
+  const auto half = fmt::format("{:g}%", options.threshold * 50);
+  const auto full = fmt::format("{:g}%", options.threshold * 100);
+  auto explain = [&](Verdict verdict, std::string why) {
+    if (reason) *reason = std::move(why);
+    return verdict;
+  };
+  if (!(ratio.estimate > 0)) return explain(Verdict::inconclusive, "no usable samples");
+  if (significant && ratio.low > 1 && ratio.estimate >= options.slower_at()) {
+    return explain(Verdict::slower, fmt::format("p {:.2g} < {:g}, {} above no change, {} is past half the {} threshold",
+                                                p_value, options.alpha, interval, format_change(ratio.estimate), full));
+  }
+  if (significant && ratio.high < 1 && ratio.estimate <= options.faster_at()) {
+    return explain(Verdict::faster, fmt::format("p {:.2g} < {:g}, {} below no change, {} is past half the {} threshold",
+                                                p_value, options.alpha, interval, format_change(ratio.estimate), full));
+  }
+  const double upper = 1 + options.threshold;
+  if (ratio.low >= 1 / upper && ratio.high <= upper) {
+    return explain(Verdict::same, fmt::format("{} within ±{}", interval, full));
+  }
+  std::string why = fmt::format("{} reaches past ±{}", interval, full);
+  if (!significant) {
+    why += fmt::format(" and p {:.2g} >= {:g}", p_value, options.alpha);
+  } else if (std::abs(std::log(ratio.estimate)) < std::log(options.slower_at())) {
+    why += fmt::format(" but {} is within ±{}", format_change(ratio.estimate), half);
+  } else {
+    why += " but the interval includes no change";
+  }
+  return explain(Verdict::inconclusive, why + "; measure longer");
+}
+
+SampleVerdict compare_samples(std::span<const double> base, std::span<const double> candidate,
+                              const VerdictOptions& options) {
+  SampleVerdict v;
+  if (base.empty() || candidate.empty()) {
+    v.reason = "no samples";
+    return v;
+  }
+  v.ratio = bootstrap_ratio_ci(base, candidate, options.confidence(), options.resamples, options.seed);
+  v.test = mann_whitney_u(candidate, base);
+  v.verdict = decide(v.ratio, v.test.p_value, options, &v.reason);
+  return v;
+}
+
+}  // namespace tb::compare

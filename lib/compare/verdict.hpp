@@ -1,0 +1,60 @@
+#pragma once
+// The A/B decision for one (model, variant): is the new run faster, slower, the same, or
+// can the data not tell? Pure functions on samples; the rule is in docs/statistics.md.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "util/bootstrap.hpp"
+#include "util/rank_tests.hpp"
+
+namespace tb::compare {
+
+enum class Verdict {
+  same,          // the confidence interval rules out a change as large as the threshold
+  faster,        // significant and at least half the threshold faster
+  slower,        // significant and at least half the threshold slower
+  inconclusive,  // neither: too noisy or too few samples to tell
+  failed,        // the new side did not produce samples (failed or skipped)
+  missing,       // nothing to compare with: in one report only, or the base side failed
+};
+
+std::string_view to_string(Verdict verdict);
+
+struct VerdictOptions {
+  double alpha = 0.01;      // significance level of Mann–Whitney; the ratio CI has confidence 1 − alpha
+  double threshold = 0.05;  // the smallest relative change that matters (0.05 = 5%)
+  int resamples = 2000;     // bootstrap resamples
+  std::uint64_t seed = 1;   // bootstrap seed: the same inputs always give the same verdict
+
+  double confidence() const { return 1 - alpha; }
+  // Where "slower" starts: half the threshold (see docs/statistics.md for why).
+  double slower_at() const { return 1 + threshold / 2; }
+  double faster_at() const { return 1 / slower_at(); }
+};
+
+struct SampleVerdict {
+  Interval ratio;        // median(new) / median(base) and its CI at options.confidence()
+  MannWhitney test;      // new against base
+  Verdict verdict = Verdict::inconclusive;
+  std::string reason;    // one short phrase: why this verdict
+};
+
+// The decision rule on a ratio interval and a p-value (ratio > 1: slower):
+//   slower        p < alpha, CI low > 1 and estimate >= 1 + threshold/2
+//   faster        p < alpha, CI high < 1 and estimate <= 1 / (1 + threshold/2)
+//   same          otherwise, when the CI lies within [1 / (1 + threshold), 1 + threshold]
+//   inconclusive  otherwise
+// `reason` receives why, e.g. "99% CI +0.8%..+3.1% within ±5%".
+Verdict decide(const Interval& ratio, double p_value, const VerdictOptions& options, std::string* reason = nullptr);
+
+// Bootstrap ratio CI and Mann–Whitney on the two sample sets (already per item when the
+// batch sizes differ), then decide(). Either side empty: inconclusive, "no samples".
+SampleVerdict compare_samples(std::span<const double> base, std::span<const double> candidate,
+                              const VerdictOptions& options);
+
+// "+5.2%" / "-3.1%" / "+0.0%": the relative change of a ratio.
+std::string format_change(double ratio);
+
+}  // namespace tb::compare

@@ -1,0 +1,267 @@
+// compare: matching reports, warnings, the gate, options, and the three renderings.
+#include <cmath>
+#include <sstream>
+#include <string>
+
+#include "catch.hpp"
+#include "compare/command.hpp"
+#include "compare/compare.hpp"
+#include "compare/options.hpp"
+#include "compare/render.hpp"
+#include "sample_reports.hpp"
+#include "test_support.hpp"
+#include "util/errors.hpp"
+
+using Catch::Matchers::WithinRel;
+using nlohmann::json;
+using tb::compare::FailOn;
+using tb::compare::Verdict;
+using tbtest::contains;
+using tbtest::latency_samples;
+using tbtest::result_entry;
+
+namespace {
+
+std::vector<double> scaled(std::vector<double> samples, double factor) {
+  for (auto& x : samples) x *= factor;
+  return samples;
+}
+
+const tb::compare::Pair& pair_named(const tb::compare::Comparison& c, const std::string& variant) {
+  for (const auto& p : c.pairs) {
+    if ((p.base.present ? p.base.variant : p.candidate.variant) == variant) return p;
+  }
+  FAIL("no pair " << variant);
+  throw std::logic_error("unreachable");
+}
+
+// Base and new reports with one pair of each kind.
+struct Fixture {
+  std::vector<double> samples = latency_samples(300, 2.0, 3);
+  json base = tbtest::report_json(json::array({
+      result_entry("m", "same", samples),
+      result_entry("m", "slower", samples),
+      result_entry("m", "faster", samples),
+      result_entry("m", "broken", samples),
+      result_entry("m", "gone", samples),
+      result_entry("m", "batched", samples, "ok", 1),
+  }));
+  json candidate = tbtest::report_json(json::array({
+      result_entry("m", "same", latency_samples(300, 2.0, 4)),
+      result_entry("m", "slower", scaled(samples, 1.2)),
+      result_entry("m", "faster", scaled(samples, 0.8)),
+      result_entry("m", "broken", {}, "failed"),
+      result_entry("m", "batched", scaled(samples, 4.0), "ok", 4),  // same per-item latency
+      result_entry("m", "new", samples),
+  }));
+};
+
+}  // namespace
+
+TEST_CASE("compare reports: one verdict per (model, variant)", "[compare]") {
+  Fixture f;
+  const auto c = tb::compare::compare_reports(tbtest::parsed(f.base, "base.json"),
+                                              tbtest::parsed(f.candidate, "new.json"), {});
+  REQUIRE(c.pairs.size() == 7);
+  CHECK(pair_named(c, "same").verdict == Verdict::same);
+  CHECK(pair_named(c, "slower").verdict == Verdict::slower);
+  CHECK(pair_named(c, "faster").verdict == Verdict::faster);
+  CHECK(pair_named(c, "broken").verdict == Verdict::failed);
+  CHECK(pair_named(c, "gone").verdict == Verdict::missing);
+  CHECK(pair_named(c, "new").verdict == Verdict::missing);
+  const auto& batched = pair_named(c, "batched");
+  CHECK(batched.verdict == Verdict::same);
+  CHECK_THAT(batched.stats->ratio.estimate, WithinRel(1.0, 1e-12));
+  REQUIRE(batched.warnings.size() == 1);
+  CHECK_THAT(batched.warnings[0], contains("batch differs (base 1, new 4): compared per-item latency"));
+  CHECK(c.pairs.back().candidate.variant == "new");  // new-only results come last
+  CHECK(c.exit_code == 1);  // slower (and a newly failing variant)
+  CHECK(c.count(Verdict::missing) == 2);
+  // Geometric mean over the pairs with statistics: same, slower 1.2, faster 0.8, batched.
+  REQUIRE(c.geomean_ratio);
+  CHECK(c.geomean_pairs == 4);
+  CHECK_THAT(*c.geomean_ratio, WithinRel(std::pow(1.2 * 0.8 * pair_named(c, "same").stats->ratio.estimate *
+                                                      batched.stats->ratio.estimate,
+                                                  0.25),
+                                         1e-9));
+  bool failed_warning = false;
+  for (const auto& w : c.warnings) failed_warning |= w.find("m broken: failed in new, ok in base") != std::string::npos;
+  CHECK(failed_warning);
+  CHECK(c.environment_differences.empty());
+}
+
+TEST_CASE("compare reports: environment differences are warnings", "[compare]") {
+  Fixture f;
+  auto candidate = tbtest::report_json(f.candidate["results"], "Other CPU");
+  candidate["environment"]["libtorch"].erase("libtorch_version");
+  const auto c = tb::compare::compare_reports(tbtest::parsed(f.base), tbtest::parsed(candidate), {});
+  REQUIRE(c.environment_differences.size() == 2);
+  CHECK(c.environment_differences[0].field == "cpu.model");
+  CHECK(c.environment_differences[0].candidate == "Other CPU");
+  CHECK(c.environment_differences[1].field == "libtorch.libtorch_version");
+  CHECK(c.environment_differences[1].candidate == "");
+  CHECK_THAT(c.warnings[0], contains("environments differ: cpu.model is 'Test CPU' in base, 'Other CPU' in new"));
+  CHECK_THAT(c.warnings[1], contains("is '2.13.0' in base, not recorded in new"));
+}
+
+TEST_CASE("compare reports: threads that differ are a warning", "[compare]") {
+  auto base = tbtest::report_json(json::array({result_entry("m", "v", latency_samples(50, 1, 1))}));
+  auto candidate = base;
+  candidate["results"][0]["threads"] = 4;
+  const auto c = tb::compare::compare_reports(tbtest::parsed(base), tbtest::parsed(candidate), {});
+  CHECK_THAT(c.pairs[0].warnings.at(0), contains("threads differ (base 2, new 4)"));
+}
+
+TEST_CASE("compare reports: nothing in common is an input error", "[compare]") {
+  const auto base = tbtest::report_json(json::array({result_entry("a", "v", {1.0})}));
+  const auto other = tbtest::report_json(json::array({result_entry("b", "v", {1.0})}));
+  try {
+    tb::compare::compare_reports(tbtest::parsed(base, "x.json"), tbtest::parsed(other, "y.json"), {});
+    FAIL("no error");
+  } catch (const tb::ModelError& e) {
+    CHECK_THAT(std::string(e.what()), contains("'x.json' and 'y.json' have no (model, variant) in common"));
+  }
+}
+
+TEST_CASE("compare: --fail-on levels", "[compare]") {
+  using tb::compare::fails_gate;
+  CHECK_FALSE(fails_gate(Verdict::slower, FailOn::never));
+  CHECK(fails_gate(Verdict::slower, FailOn::slower));
+  CHECK(fails_gate(Verdict::failed, FailOn::slower));
+  CHECK_FALSE(fails_gate(Verdict::inconclusive, FailOn::slower));
+  CHECK_FALSE(fails_gate(Verdict::missing, FailOn::slower));
+  CHECK(fails_gate(Verdict::inconclusive, FailOn::inconclusive));
+  CHECK_FALSE(fails_gate(Verdict::faster, FailOn::inconclusive));
+  CHECK(fails_gate(Verdict::faster, FailOn::any_change));
+  CHECK(fails_gate(Verdict::missing, FailOn::any_change));
+  CHECK_FALSE(fails_gate(Verdict::same, FailOn::any_change));
+
+  Fixture f;
+  tb::compare::CompareOptions options;
+  options.fail_on = FailOn::never;
+  CHECK(tb::compare::compare_reports(tbtest::parsed(f.base), tbtest::parsed(f.candidate), options).exit_code == 0);
+}
+
+TEST_CASE("compare variants of one report, with sweep points", "[compare]") {
+  const auto s = latency_samples(200, 3.0, 8);
+  const auto report = tbtest::parsed(tbtest::report_json(json::array({
+      result_entry("m", "fp32/batch=1", s),
+      result_entry("m", "fp32/batch=8", s),
+      result_entry("m", "int8/batch=1", scaled(s, 0.5)),
+      result_entry("m", "int8/batch=8", scaled(s, 1.0)),
+      result_entry("m", "fp32x", s),  // shares a prefix, not a sweep point of fp32
+  })));
+  const auto c = tb::compare::compare_variants(report, "fp32", "int8", {});
+  REQUIRE(c.pairs.size() == 2);
+  CHECK(c.pairs[0].base.variant == "fp32/batch=1");
+  CHECK(c.pairs[0].candidate.variant == "int8/batch=1");
+  CHECK(c.pairs[0].verdict == Verdict::faster);
+  CHECK(c.pairs[1].verdict == Verdict::same);
+  CHECK(tb::compare::pair_name(c.pairs[0]) == "fp32/batch=1 -> int8/batch=1");
+  CHECK(c.base_name == "r.json: fp32");
+
+  const auto exact = tb::compare::compare_variants(report, "fp32/batch=8", "int8/batch=1", {});
+  REQUIRE(exact.pairs.size() == 1);  // exact names pair with each other
+  CHECK(exact.pairs[0].verdict == Verdict::faster);
+
+  CHECK_THAT(tbtest::usage_error_of([&] { tb::compare::compare_variants(report, "fp23", "int8", {}); }),
+             contains("--a 'fp23': report 'r.json' has no such variant (did you mean 'fp32'?)"));
+  CHECK_THAT(tbtest::usage_error_of([&] { tb::compare::compare_variants(report, "fp32", "fp32", {}); }),
+             contains("--a and --b are both 'fp32'"));
+}
+
+TEST_CASE("compare options", "[compare]") {
+  CHECK_THAT(tb::compare::parse_threshold("5%"), WithinRel(0.05, 1e-12));
+  CHECK_THAT(tb::compare::parse_threshold(" 2.5 % "), WithinRel(0.025, 1e-12));
+  CHECK_THAT(tbtest::usage_error_of([] { tb::compare::parse_threshold("0.05"); }), contains("no % sign"));
+  CHECK_THAT(tbtest::usage_error_of([] { tb::compare::parse_threshold("x%"); }), contains("not a number"));
+  CHECK_THAT(tbtest::usage_error_of([] { tb::compare::parse_threshold("0%"); }), contains("above 0%"));
+  CHECK_THAT(tbtest::usage_error_of([] { tb::compare::parse_threshold("150%"); }), contains("below 100%"));
+  CHECK_THAT(tbtest::usage_error_of([] { tb::compare::parse_threshold("nan%"); }), contains("--threshold 'nan%'"));
+  CHECK(tb::compare::parse_alpha("0.05") == 0.05);
+  CHECK_THAT(tbtest::usage_error_of([] { tb::compare::parse_alpha("0"); }), contains("--alpha '0'"));
+  CHECK_THAT(tbtest::usage_error_of([] { tb::compare::parse_alpha("1"); }), contains("at most 0.5"));
+  CHECK(tb::compare::parse_fail_on("any-change") == FailOn::any_change);
+  CHECK(tb::compare::to_string(FailOn::inconclusive) == "inconclusive");
+  CHECK_THAT(tbtest::usage_error_of([] { tb::compare::parse_fail_on("slow"); }), contains("did you mean 'slower'?"));
+}
+
+TEST_CASE("compare: colour only on a terminal without NO_COLOR, unless forced", "[compare]") {
+  using tb::compare::ColorMode;
+  using tb::compare::use_color;
+  CHECK(use_color(ColorMode::automatic, true, nullptr));
+  CHECK(use_color(ColorMode::automatic, true, ""));
+  CHECK_FALSE(use_color(ColorMode::automatic, true, "1"));
+  CHECK_FALSE(use_color(ColorMode::automatic, false, nullptr));
+  CHECK(use_color(ColorMode::always, false, "1"));
+  CHECK_FALSE(use_color(ColorMode::never, true, nullptr));
+}
+
+TEST_CASE("compare renderings", "[compare]") {
+  Fixture f;
+  f.candidate["results"][0]["variant"] = "same";
+  auto odd = result_entry("m", "a|b*<c>_`d`@e", f.samples);
+  f.base["results"].push_back(odd);
+  f.candidate["results"].push_back(odd);
+  const auto c = tb::compare::compare_reports(tbtest::parsed(f.base, "base.json"),
+                                              tbtest::parsed(f.candidate, "new.json"), {});
+
+  const auto table = tb::compare::render_table(c, false);
+  CHECK_THAT(table, contains("model m\n"));
+  CHECK_THAT(table, contains("verdict"));
+  CHECK_THAT(table, contains("+20.0%"));
+  CHECK_THAT(table, contains("verdicts: 1 slower, 1 failed, 1 faster, 3 same, 2 missing (exit 1, --fail-on slower)"));
+  CHECK(table.find('\x1b') == std::string::npos);
+  CHECK_THAT(tb::compare::render_table(c, true), contains("\x1b[1;31mslower\x1b[0m"));
+
+  auto hostile = f.base;
+  hostile["results"][0]["variant"] = "evil\x1b[2J";
+  auto hostile_new = f.candidate;
+  hostile_new["results"][0]["variant"] = "evil\x1b[2J";
+  const auto h = tb::compare::compare_reports(tbtest::parsed(hostile), tbtest::parsed(hostile_new), {});
+  CHECK_THAT(tb::compare::render_table(h, false), contains("evil?[2J"));  // no escape sequence from a report
+
+  const auto markdown = tb::compare::render_markdown(c);
+  CHECK_THAT(markdown, contains("### torchbench-cli compare: 1 slower, 1 failed, 1 faster, 3 same, 2 missing"));
+  CHECK_THAT(markdown, contains("| m | a\\|b\\*&lt;c&gt;\\_\\`d\\`&#64;e |"));
+  CHECK_THAT(markdown, contains("| **slower** |"));
+  CHECK(markdown.find("a|b") == std::string::npos);
+
+  const auto j = tb::compare::comparison_json(c);
+  CHECK(j["compare_schema_version"] == 1);
+  CHECK(j["summary"]["slower"] == 1);
+  CHECK(j["summary"]["exit_code"] == 1);
+  CHECK(j["options"]["threshold"] == 0.05);
+  CHECK(j["options"]["fail_on"] == "slower");
+  const auto& slower = j["comparisons"][1];
+  CHECK(slower["variant"] == "slower");
+  CHECK(slower["verdict"] == "slower");
+  CHECK_THAT(slower["ratio"].get<double>(), WithinRel(1.2, 1e-9));
+  CHECK(slower["ratio_low"].get<double>() < 1.2);
+  CHECK(slower["base"]["count"] == 300);
+  const auto& broken = j["comparisons"][3];
+  CHECK(broken["verdict"] == "failed");
+  CHECK(broken["ratio"].is_null());
+  CHECK(broken["new"]["error"] == "measure: it broke");
+  CHECK(j["comparisons"][4]["new"].is_null());  // "gone": only in base
+}
+
+TEST_CASE("compare command: options are checked before files are read", "[compare]") {
+  tb::compare::CompareCommandOptions o;
+  o.reports = {"/nonexistent/a.json", "/nonexistent/b.json"};
+  std::ostringstream out, err;
+  o.format = "yaml";
+  CHECK_THAT(tbtest::usage_error_of([&] { tb::compare::compare_command(o, out, err); }),
+             contains("--format 'yaml'"));
+  o.format = "json";
+  o.a = "x";
+  CHECK_THAT(tbtest::usage_error_of([&] { tb::compare::compare_command(o, out, err); }),
+             contains("--a and --b compare two variants of one report"));
+  o.a.clear();
+  o.reports = {"/nonexistent/a.json"};
+  CHECK_THAT(tbtest::usage_error_of([&] { tb::compare::compare_command(o, out, err); }),
+             contains("name the two variants to compare with --a and --b"));
+  o.reports = {"/nonexistent/a.json", "/nonexistent/b.json"};
+  CHECK_THAT(tbtest::usage_error_of([&] { tb::compare::compare_command(o, out, err); }),
+             contains("report '/nonexistent/a.json' does not exist"));
+}

@@ -1,0 +1,103 @@
+// The A/B decision rule (compare/verdict.hpp) on hand-made intervals and on synthetic samples.
+#include <vector>
+
+#include "catch.hpp"
+#include "compare/verdict.hpp"
+#include "sample_reports.hpp"
+
+using tb::compare::Verdict;
+
+namespace {
+
+Verdict decide(double estimate, double low, double high, double p) {
+  return tb::compare::decide({estimate, low, high}, p, tb::compare::VerdictOptions{});
+}
+
+}  // namespace
+
+TEST_CASE("decide: the rule with the default alpha 0.01 and threshold 5%", "[verdict]") {
+  // slower: significant, CI above 1, estimate at or past 1 + 5%/2.
+  CHECK(decide(1.06, 1.05, 1.07, 1e-9) == Verdict::slower);
+  CHECK(decide(1.03, 1.01, 1.05, 1e-4) == Verdict::slower);  // a 5% slowdown measured low still counts
+  CHECK(decide(1.025, 1.02, 1.03, 1e-4) == Verdict::slower);
+  // faster mirrors it in ratio space: 1 / 1.025.
+  CHECK(decide(0.95, 0.94, 0.96, 1e-9) == Verdict::faster);
+  CHECK(decide(0.97, 0.96, 0.98, 1e-4) == Verdict::faster);
+  // Past half the threshold, but not significant, or the CI includes 1: not slower.
+  CHECK(decide(1.03, 1.01, 1.05, 0.02) == Verdict::same);  // and the CI stays within ±5%
+  CHECK(decide(1.04, 0.99, 1.09, 0.02) == Verdict::inconclusive);
+  CHECK(decide(1.04, 0.99, 1.09, 1e-4) == Verdict::inconclusive);
+  // Significant but small: same when the CI rules out a 5% change.
+  CHECK(decide(1.02, 1.015, 1.025, 1e-9) == Verdict::same);
+  CHECK(decide(0.99, 0.985, 0.995, 1e-9) == Verdict::same);
+  // Significant, small, but the CI reaches past the band: inconclusive.
+  CHECK(decide(1.02, 1.001, 1.06, 1e-3) == Verdict::inconclusive);
+  // Noisy: wide CI, no significance.
+  CHECK(decide(1.0, 0.9, 1.1, 0.8) == Verdict::inconclusive);
+  // Nothing measured.
+  CHECK(decide(0, 0, 0, 1) == Verdict::inconclusive);
+}
+
+TEST_CASE("decide: the band edges and the options", "[verdict]") {
+  tb::compare::VerdictOptions o;
+  CHECK(tb::compare::decide({1.0, 1 / 1.05, 1.05}, 0.5, o) == Verdict::same);  // edges are inside
+  CHECK(tb::compare::decide({1.0, 0.95, 1.05}, 0.5, o) == Verdict::inconclusive);  // 0.95 < 1/1.05
+  o.threshold = 0.10;
+  CHECK(tb::compare::decide({1.04, 1.03, 1.05}, 1e-6, o) == Verdict::same);  // below 1 + 10%/2
+  CHECK(tb::compare::decide({1.06, 1.05, 1.07}, 1e-6, o) == Verdict::slower);
+  o.alpha = 1e-8;
+  CHECK(tb::compare::decide({1.06, 1.05, 1.07}, 1e-6, o) == Verdict::same);  // not significant, CI in ±10%
+}
+
+TEST_CASE("decide: the reason says why", "[verdict]") {
+  std::string reason;
+  tb::compare::decide({1.06, 1.05, 1.07}, 1e-9, {}, &reason);
+  CHECK_THAT(reason, tbtest::contains("+6.0% is past half the 5% threshold"));
+  tb::compare::decide({1.0, 0.9, 1.1}, 0.8, {}, &reason);
+  CHECK_THAT(reason, tbtest::contains("99% CI -10.0%..+10.0% reaches past ±5%"));
+  CHECK_THAT(reason, tbtest::contains("p 0.8 >= 0.01"));
+  tb::compare::decide({1.01, 1.0, 1.02}, 0.5, {}, &reason);
+  CHECK_THAT(reason, tbtest::contains("within ±5%"));
+}
+
+TEST_CASE("compare_samples: identical, slower, faster, noisy", "[verdict]") {
+  const auto base = tbtest::latency_samples(400, 5.0, 1);
+  const tb::compare::VerdictOptions o;
+
+  const auto same = tb::compare::compare_samples(base, base, o);
+  CHECK(same.verdict == Verdict::same);
+  CHECK(same.ratio.estimate == 1.0);
+  CHECK(same.test.p_value == 1.0);
+
+  auto slower = base;
+  for (auto& x : slower) x *= 1.10;
+  const auto s = tb::compare::compare_samples(base, slower, o);
+  CHECK(s.verdict == Verdict::slower);
+  CHECK(s.ratio.low > 1.0);
+  CHECK(s.test.z > 0);  // new is larger
+
+  auto faster = base;
+  for (auto& x : faster) x *= 0.9;
+  CHECK(tb::compare::compare_samples(base, faster, o).verdict == Verdict::faster);
+
+  // An independent sample of the same distribution: no verdict of change.
+  const auto again = tbtest::latency_samples(400, 5.0, 2);
+  const auto aa = tb::compare::compare_samples(base, again, o);
+  CHECK(aa.verdict == Verdict::same);
+
+  // Five samples each, 3% apart, 20% noise: the data cannot tell.
+  const std::vector<double> few_base = {5.0, 6.1, 4.2, 5.5, 4.8};
+  const std::vector<double> few_new = {5.2, 6.2, 4.3, 5.6, 5.0};
+  CHECK(tb::compare::compare_samples(few_base, few_new, o).verdict == Verdict::inconclusive);
+
+  const std::vector<double> none;
+  const auto empty = tb::compare::compare_samples(none, base, o);
+  CHECK(empty.verdict == Verdict::inconclusive);
+  CHECK(empty.reason == "no samples");
+}
+
+TEST_CASE("format_change", "[verdict]") {
+  CHECK(tb::compare::format_change(1.052) == "+5.2%");
+  CHECK(tb::compare::format_change(0.969) == "-3.1%");
+  CHECK(tb::compare::format_change(1.0) == "+0.0%");
+}
