@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "util/errors.hpp"
+#include "util/markup.hpp"
 #include "util/strings.hpp"
 #include "util/version.hpp"
 
@@ -19,7 +20,7 @@ std::vector<Subcommand> subcommands() {
 
 // One line, whatever the message holds (a file name with a newline, a model's own error).
 int fail(ExitCode code, const std::string& message) {
-  std::cerr << "torchbench-cli: error: " << escape_control(message) << std::endl;
+  std::cerr << "torchbench-cli: error: " << printable(message) << std::endl;
   return static_cast<int>(code);
 }
 

@@ -20,7 +20,7 @@ ModelRef parse_model_ref(std::string_view text) {
   ModelRef ref;
   constexpr std::string_view prefix = "builtin:";
   if (!text.starts_with(prefix)) {
-    if (text.empty()) throw UsageError("the model path is empty");
+    if (text.empty()) throw UsageError("the model path is empty; give a TorchScript .pt file or builtin:NAME");
     ref.kind = ModelRef::Kind::file;
     ref.name = std::string(text);
     return ref;

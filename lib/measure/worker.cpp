@@ -28,6 +28,7 @@
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 #include "util/line_pipe.hpp"
+#include "util/markup.hpp"
 #include "util/statistics.hpp"
 #include "util/strings.hpp"
 #include "util/subprocess.hpp"
@@ -276,7 +277,7 @@ class VariantSession {
       result_.failure = FailureStage::unsupported;
       result_.error = e.what();
     } catch (const std::exception& e) {
-      result_.error = escape_control(message_of(e));
+      result_.error = printable(message_of(e));
       if (const auto* error = dynamic_cast<const Error*>(&e)) result_.error_exit_code = static_cast<int>(error->code());
       if (result_.failure == FailureStage::none) result_.failure = FailureStage::crash;
       if (is_out_of_memory(e)) {

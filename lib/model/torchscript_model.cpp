@@ -55,7 +55,8 @@ std::vector<InputSpec> parse_input_metadata(const std::filesystem::path& path, c
     for (const auto& item : json.at("inputs")) inputs.push_back(parse_input_spec(item.get<std::string>()));
     return inputs;
   } catch (const std::exception& e) {
-    throw ModelError("invalid " + where + ": " + e.what());
+    throw ModelError("invalid " + where + ": " + e.what() +
+                     "; re-export the model with valid metadata (format: docs/report-schema.md)");
   }
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "util/atomic_file.hpp"
+#include "util/markup.hpp"
 #include "util/strings.hpp"
 
 namespace tb::run {
@@ -183,7 +184,7 @@ void LiveWorker::fail_from_process(const ProcessOutcome& process) {
   }
   if (outcome_.result) outcome_.result->failure = FailureStage::crash;
   if (const auto line = last_line(path_with(stem_, ".log")); !line.empty()) {
-    outcome_.error += "; last output: " + escape_control(line);
+    outcome_.error += "; last output: " + printable(line);
   }
 }
 

@@ -95,8 +95,10 @@ void check_gate_rules(const std::vector<GateRule>& rules, const std::vector<Vari
   for (const auto& rule : rules) {
     if (rule.variant.empty()) continue;
     if (std::find(names.begin(), names.end(), rule.variant) == names.end()) {
+      std::vector<std::string_view> variant_names;
+      for (const auto& v : variants) variant_names.push_back(v.name);
       throw UsageError(std::string(option_name(rule.metric)) + ": no variant is named '" + rule.variant + "'" +
-                       did_you_mean(rule.variant, views));
+                       did_you_mean(rule.variant, views) + "; variants: " + join(variant_names, ", "));
     }
     if (rule.variant == baseline) {
       throw UsageError(std::string(option_name(rule.metric)) + ": '" + rule.variant +

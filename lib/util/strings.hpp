@@ -30,10 +30,6 @@ std::optional<std::int64_t> parse_byte_size(std::string_view text);
 // Bytes for people: "2 GiB", "1.5 GiB", "512 MiB", "100 B" (four significant digits).
 std::string format_byte_size(std::int64_t bytes);
 
-// `text` with control characters written as escapes ("\n", "\t", "\x1b"), so that a message
-// holding a file name or a model's error stays one line and cannot drive the terminal.
-std::string escape_control(std::string_view text);
-
 // The items separated by `separator`: join({"a", "b"}, ", ") == "a, b".
 std::string join(std::span<const std::string_view> items, std::string_view separator);
 std::string join(std::span<const std::string> items, std::string_view separator);

@@ -31,11 +31,41 @@ from common import (ERROR_PREFIX, EXIT_MODEL, EXIT_PARTIAL, EXIT_USAGE, FAST, ML
 DOCS = os.path.join(REPO, "docs", "errors.md")
 SENTINEL = '{"schema_version": 1, "sentinel": "a report from an earlier run"}\n'
 
-Case = collections.namedtuple("Case", "id rc args needles env stdout_empty")
+Case = collections.namedtuple("Case", "id rc args needles env files")
 
 
-def case(case_id, rc, args, *needles, env=None, stdout_empty=True):
-    return Case(case_id, rc, list(args), needles, env or {}, stdout_empty)
+def case(case_id, rc, args, *needles, env=None, files=None):
+    """`files`: {name: text} written into the case's directory first (reports to read)."""
+    return Case(case_id, rc, list(args), needles, env or {}, files or {})
+
+
+def report_text(edit=None):
+    """A small valid report (what `compare` and `report` read), changed by `edit(report)`."""
+    report = {"schema_version": 1, "tool": {"name": "torchbench-cli", "version": "0.1.0"},
+              "results": [{"model": "builtin:mlp", "variant": "a", "status": "ok", "baseline": True,
+                           "samples_ms": [1.0, 1.1, 0.9, 1.05, 0.95]},
+                          {"model": "builtin:mlp", "variant": "b", "status": "ok",
+                           "samples_ms": [0.5, 0.55, 0.45, 0.5, 0.52]}]}
+    if edit:
+        edit(report)
+    return json.dumps(report)
+
+
+def result_field(key, value):
+    def edit(report):
+        if value is DELETE:
+            del report["results"][0][key]
+        else:
+            report["results"][0][key] = value
+    return edit
+
+
+DELETE = object()
+
+
+def report_case(case_id, rc, text, *needles, command=("report", "{ws}/r.json", "-o", "{ws}/out/report.json")):
+    """`report` (exporting to the -o path that already holds a report) on a file holding `text`."""
+    return case(case_id, rc, list(command), *needles, files={"r.json": text})
 
 
 # {fx}: tests/fixtures/make_models.py's directory; {gen}: archives edited from those fixtures
@@ -94,7 +124,7 @@ CASES = [
     case("cli.variant-name", EXIT_USAGE, ["run", MLP, "--variant", "bad name=grad"], "bad name", "letters"),
     case("cli.variant-duplicate", EXIT_USAGE, ["run", MLP, "--variant", "a=grad", "--variant", "a=no-grad"],
          "'a'", "twice"),
-    case("cli.control-characters", EXIT_USAGE, ["run", MLP, "--variant", "a\nb\x1b[31m=grad"], "a\\nb\\x1b[31m"),
+    case("cli.control-characters", EXIT_USAGE, ["run", MLP, "--variant", "a\nb\x1b[31m=grad"], "'a?b?[31m'"),
     case("cli.sweep-not-a-pass", EXIT_USAGE, ["run", MLP, "--sweep", "nope=1,2"], "nope", "--sweep"),
     case("cli.sweep-repeated", EXIT_USAGE, ["run", MLP, "--sweep", "batch=1,1"], "repeats"),
     case("cli.sweep-bad-value", EXIT_USAGE, ["run", MLP, "--sweep", "batch=8,0"], "batch"),
@@ -134,11 +164,47 @@ CASES = [
     case("fs.output-is-directory", EXIT_USAGE, ["run", MLP, "-o", "{ws}/out"], "is a directory"),
     case("fs.tmpdir-missing", EXIT_USAGE, ["run", MLP], "scratch directory", "TMPDIR",
          env={"TMPDIR": "{ws}/no_such_tmp"}),
+    # --- Reports read back by `compare` and `report` (2: cannot read it, 3: not a valid report) --
+    case("report.missing", EXIT_USAGE, ["report", "{ws}/none.json"], "none.json", "does not exist"),
+    case("report.directory", EXIT_USAGE, ["compare", "{ws}/out", "{ws}/out"], "is a directory"),
+    report_case("report.malformed-json", EXIT_MODEL, '{"schema_version": 1, "results": [', "is not valid JSON"),
+    report_case("report.truncated", EXIT_MODEL, report_text()[:150], "is not valid JSON", "parse error at line 1"),
+    report_case("report.binary", EXIT_MODEL, "PK\x03\x04\x00\x00", "is not valid JSON"),
+    report_case("report.not-an-object", EXIT_MODEL, "[]", "not a torchbench-cli report", "JSON object"),
+    report_case("report.not-a-report", EXIT_MODEL, '{"results": []}', "no schema_version"),
+    report_case("report.schema-newer", EXIT_MODEL, report_text(lambda r: r.update(schema_version=2)),
+                "schema_version 2", "newer version"),
+    report_case("report.schema-wrong-type", EXIT_MODEL, report_text(lambda r: r.update(schema_version="1")),
+                "schema_version must be an integer"),
+    report_case("report.results-missing", EXIT_MODEL, report_text(lambda r: r.pop("results")),
+                "results is missing"),
+    report_case("report.wrong-type", EXIT_MODEL, report_text(result_field("samples_ms", "fast")),
+                "results[0].samples_ms must be an array of numbers"),
+    report_case("report.missing-field", EXIT_MODEL, report_text(result_field("variant", DELETE)),
+                "results[0].variant is missing"),
+    report_case("report.bad-status", EXIT_MODEL, report_text(result_field("status", "great")),
+                "results[0].status", "\"ok\", \"failed\" or \"skipped\""),
+    report_case("report.ok-without-samples", EXIT_MODEL, report_text(result_field("samples_ms", [])),
+                "status \"ok\" but no samples_ms"),
+    report_case("report.negative-sample", EXIT_MODEL, report_text(result_field("samples_ms", [1.0, -2.0])),
+                "results[0].samples_ms[1]", ">= 0"),
+    report_case("report.huge-number", EXIT_MODEL, report_text().replace("1.05", "1e400"), "number overflow"),
+    report_case("report.huge-integer", EXIT_MODEL,
+                report_text(result_field("batch", 1)).replace('"batch": 1', '"batch": 99999999999999999999'),
+                "results[0].batch"),
+    report_case("report.duplicate-result", EXIT_MODEL,
+                report_text(lambda r: r["results"].append(dict(r["results"][0]))), "repeats model"),
+    report_case("report.too-deep", EXIT_MODEL, '{"schema_version": 1, "x": ' + "[" * 100 + "]" * 100 + "}",
+                "nests deeper than"),
+    report_case("report.empty-results", EXIT_MODEL, report_text(lambda r: r.update(results=[])),
+                "no (model, variant) in common", command=("compare", "{ws}/r.json", "{ws}/r.json")),
+    report_case("report.variant-unknown", EXIT_USAGE, report_text(), "--b 'c'", "variants: a, b",
+                command=("compare", "{ws}/r.json", "--a", "a", "--b", "c")),
 ]
 
 # Cases of docs/errors.md checked by the dedicated tests below rather than by CASES.
 SPECIAL_IDS = {"fs.output-dir-read-only", "fs.disk-full", "fs.stdout-full", "fs.model-unreadable",
-               "memory.variant-out-of-memory"}
+               "memory.variant-out-of-memory", "report.unknown-fields"}
 
 
 def fast_timing_except(args):
@@ -235,9 +301,25 @@ class CatalogueTest(CatalogueCase):
                     if "-o" not in args:
                         args += ["-o", ws.report_path]
                 env = {k: v.format(**values) for k, v in c.env.items()}
+                for name, text in c.files.items():
+                    with open(os.path.join(ws.root, name), "w") as f:
+                        f.write(text)
                 rc, stdout, stderr = run_in(ws, args, env)
-                self.check_outcome(ws, rc, stdout, stderr, c.rc, c.needles, c.stdout_empty)
+                self.check_outcome(ws, rc, stdout, stderr, c.rc, c.needles)
                 self.assertFalse(os.path.exists(os.path.join(ws.root, "missing")))
+
+
+class ReportReaderTest(CatalogueCase):
+    def test_unknown_fields_are_ignored(self):
+        # docs/report-schema.md: readers ignore fields they do not know (newer tools add some).
+        ws = self.workspace()
+        path = os.path.join(ws.root, "r.json")
+        with open(path, "w") as f:
+            f.write(report_text(lambda r: (r.update(added_later={"x": [1, 2]}),
+                                           r["results"][0].update(new_metric=3.5))))
+        rc, stdout, stderr = run_in(ws, ["report", path, "--format", "csv"])
+        self.assertEqual((rc, stderr), (0, ""))
+        self.assertEqual(len(stdout.splitlines()), 3, stdout)  # header and the two variants
 
 
 class FilesystemTest(CatalogueCase):

@@ -147,12 +147,3 @@ TEST_CASE("format_byte_size", "[strings]") {
   CHECK(tb::format_byte_size(512LL << 20) == "512 MiB");
   CHECK(tb::format_byte_size(1023) == "1023 B");
 }
-
-TEST_CASE("escape_control keeps a message on one line", "[strings]") {
-  CHECK(tb::escape_control("plain text, ünïcode") == "plain text, ünïcode");
-  CHECK(tb::escape_control("a\nb") == "a\\nb");
-  CHECK(tb::escape_control("tab\there\r") == "tab\\there\\r");
-  CHECK(tb::escape_control("\x1b[31mred") == "\\x1b[31mred");
-  CHECK(tb::escape_control(std::string_view("nul\0!", 5)) == "nul\\x00!");
-  CHECK(tb::escape_control("del\x7f") == "del\\x7f");
-}
