@@ -79,7 +79,7 @@ for name in "${harnesses[@]}"; do
   mkdir -p "$corpus" "$findings"
   output="$build_dir/fuzz_$name.log"
   status=ok
-  if ! "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+  if ! "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
          -print_final_stats=1 -artifact_prefix="$findings/" "$corpus" "$seeds" >"$output" 2>&1; then
     status=FAILED
     failed+=("$name")

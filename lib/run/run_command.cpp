@@ -27,6 +27,7 @@
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 #include "util/interrupt.hpp"
+#include "util/markup.hpp"
 #include "util/statistics.hpp"
 #include "util/strings.hpp"
 #include "util/subprocess.hpp"
@@ -326,7 +327,8 @@ int run_command(const RunOptions& options) {
                                                                                : ExitCode::ok);
 
   std::ostream& table_stream = options.output == "-" ? std::cerr : std::cout;
-  table_stream << "\nmodel " << model_ref.text() << " on " << options.device << "\n"
+  // The path is the user's, but may hold anything a file name can: no terminal control.
+  table_stream << "\nmodel " << printable(model_ref.text()) << " on " << options.device << "\n"
                << report::render_table(outcomes, options.timing, options.schedule);
   for (const auto& warning : warnings) table_stream << "  warning: " << warning << "\n";
   table_stream << std::flush;
