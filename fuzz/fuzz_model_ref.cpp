@@ -1,9 +1,11 @@
 // MODEL arguments: a path or `builtin:NAME[:key=value,...]` (parse_model_ref).
 // Properties: only UsageError escapes; a built-in reference prints back (ModelRef::text)
-// to text that parses to the same reference; anything else is a file path kept verbatim.
+// to text that parses to the same reference; anything else is a file path kept verbatim,
+// and valid UTF-8.
 #include "core/model_ref.hpp"
 #include "fuzz_support.hpp"
 #include "util/errors.hpp"
+#include "util/strings.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto text = tb::fuzz::as_text(data, size);
@@ -15,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (ref.kind == tb::ModelRef::Kind::file) {
     TB_FUZZ_CHECK(ref.name == text && ref.params.empty() && ref.text() == text);
+    TB_FUZZ_CHECK(tb::is_valid_utf8(text));  // it goes into JSON (the job, the report)
     return 0;
   }
   TB_FUZZ_CHECK(!ref.name.empty());

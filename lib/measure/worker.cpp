@@ -321,7 +321,8 @@ WorkerResult run_variant(const WorkerJob& job) {
 namespace {
 
 int write_result(const std::filesystem::path& path, const WorkerResult& result) {
-  write_file_atomic(path, nlohmann::json(result).dump());
+  // A model's error message may hold any bytes; JSON holds UTF-8 (the rest becomes U+FFFD).
+  write_file_atomic(path, nlohmann::json(result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   return 0;
 }
 
@@ -330,7 +331,9 @@ int serve(const WorkerJob& job, const std::filesystem::path& result_path) {
   VariantSession session(job);
   if (!session.prepare()) return write_result(result_path, session.result());
   const nlohmann::json ready = {{"reply", "ready"}, {"result", session.result()}};
-  if (!write_line(kReplyFd, ready.dump())) return 0;  // the parent is gone
+  if (!write_line(kReplyFd, ready.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) {
+    return 0;  // the parent is gone
+  }
   LineReader commands(STDIN_FILENO);
   std::string line;
   while (commands.read_line(line) == ReadStatus::line) {

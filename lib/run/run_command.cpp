@@ -340,7 +340,9 @@ int run_command(const RunOptions& options) {
                              options.variant_memory_limit_bytes};
     const auto environment =
         report::environment_json(read_system_info(), measure::libtorch_info(), options.device);
-    const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by, warnings).dump(2) + "\n";
+    const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by, warnings)
+                          .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                      "\n";  // invalid UTF-8 (a model's own error message) becomes U+FFFD
     if (options.output == "-") {
       errno = 0;
       std::cout << text << std::flush;

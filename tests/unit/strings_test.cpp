@@ -147,3 +147,15 @@ TEST_CASE("format_byte_size", "[strings]") {
   CHECK(tb::format_byte_size(512LL << 20) == "512 MiB");
   CHECK(tb::format_byte_size(1023) == "1023 B");
 }
+
+TEST_CASE("is_valid_utf8", "[strings]") {
+  CHECK(tb::is_valid_utf8(""));
+  CHECK(tb::is_valid_utf8("plain ascii"));
+  CHECK(tb::is_valid_utf8("ünïcödé \xe2\x82\xac \xf0\x9f\x98\x80"));  // 2-, 3- and 4-byte sequences
+  CHECK_FALSE(tb::is_valid_utf8("bad\xffname"));
+  CHECK_FALSE(tb::is_valid_utf8("\xc3"));              // cut short
+  CHECK_FALSE(tb::is_valid_utf8("\xc0\xaf"));          // overlong '/'
+  CHECK_FALSE(tb::is_valid_utf8("\xed\xa0\x80"));      // a UTF-16 surrogate
+  CHECK_FALSE(tb::is_valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  CHECK_FALSE(tb::is_valid_utf8("\x80"));              // a continuation byte alone
+}
