@@ -92,13 +92,13 @@ WorkerResult run_variant(const WorkerJob& job) {
   // Each step sets the stage it is in, so that an exception is attributed to it.
   try {
     result.failure = FailureStage::passes;
+    context.device = with_index(c10::Device(job.device));
     passes::apply_stage(passes::Stage::process, passes, context);
     result.threads = at::get_num_threads();
     result.interop_threads = at::get_num_interop_threads();
     result.runtime = libtorch_info();
 
     result.failure = FailureStage::load;
-    context.device = with_index(c10::Device(job.device));
     auto start = Clock::now();
     auto model = model::load_model(parse_model_ref(job.model), job.seed);
     model->to(context.device);
@@ -127,13 +127,15 @@ WorkerResult run_variant(const WorkerJob& job) {
       }
     }
     result.failure = FailureStage::inputs;
-    const auto inputs = model::make_inputs(context.inputs, job.seed, context.device);
+    auto inputs = model::make_inputs(context.inputs, job.seed, context.device);
 
     result.failure = FailureStage::passes;
     start = Clock::now();
+    context.input_values = &inputs;  // model passes may trace with them or convert them (bf16)
     passes::apply_stage(passes::Stage::model, passes, context);
     passes::apply_stage(passes::Stage::execution, passes, context);
     result.prepare_ms = ms_since(start);
+    result.inputs = context.inputs;  // as run: model passes may have changed dtypes
 
     const bool on_device = !context.device.is_cpu();
     if (on_device) {
