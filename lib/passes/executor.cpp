@@ -5,7 +5,8 @@
 //  - simple: no profiling, no specialization and no fusion; the graph runs as written,
 //    after the required lowering passes. The cost of the first calls disappears, and so do
 //    the optimizations.
-//  - legacy: the pre-1.7 executor, which specializes on argument shapes without profiling.
+//  - legacy: the executor from before the profiling one became the default; it specializes
+//    on the argument shapes it sees, without profiling runs.
 // Process-wide (torch._C._jit_set_profiling_executor / _jit_set_profiling_mode), read when a
 // method first runs, so it is set before the model loads.
 #include <torch/csrc/jit/runtime/graph_executor.h>

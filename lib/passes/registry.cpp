@@ -35,9 +35,14 @@ namespace {
 // freeze and optimize; in stage process, pin before threads (pin sets the thread count to
 // the pinned CPUs, an explicit threads=N overrides it).
 const std::array<const PassInfo*, 17> kTable = {
-    &kGradPass,  &kNoGradPass,   &kInferenceModePass,  &kAutocastPass, &kBf16Pass,  &kFp16Pass,
-    &kChannelsLastPass, &kTracePass, &kFreezePass,     &kOptimizePass, &kPinPass,   &kThreadsPass,
-    &kInteropThreadsPass, &kExecutorPass, &kFuserPass, &kBatchPass,    &kSeqLenPass,
+    // execution
+    &kGradPass, &kNoGradPass, &kInferenceModePass, &kAutocastPass,
+    // model
+    &kBf16Pass, &kFp16Pass, &kChannelsLastPass, &kTracePass, &kFreezePass, &kOptimizePass,
+    // process
+    &kPinPass, &kThreadsPass, &kInteropThreadsPass, &kExecutorPass, &kFuserPass,
+    // inputs
+    &kBatchPass, &kSeqLenPass,
 };
 
 bool names(std::span<const std::string_view> list, std::string_view name) {
