@@ -54,7 +54,7 @@ std::string check_fuser(const PassSpec& pass, const VariantSpec& variant, const 
 
 extern const PassInfo kFuserPass = {
     .name = "fuser",
-    .summary = "TorchScript fuser: none, tensorexpr (NNC; needs LLVM on a CPU) or onednn (oneDNN Graph)",
+    .summary = "TorchScript fuser (profiling executor): none, tensorexpr (NNC; LLVM on a CPU), onednn (oneDNN Graph)",
     .stage = Stage::process,
     .value = ValueKind::choice,
     .choices = kFusers,

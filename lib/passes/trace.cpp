@@ -16,6 +16,7 @@
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/csrc/jit/runtime/interpreter.h>
 
+#include "model/errors.hpp"
 #include "model/model.hpp"
 #include "passes/pass.hpp"
 
@@ -73,12 +74,15 @@ torch::jit::Module trace_module(const torch::jit::Module& module, const std::vec
     return stack;
   };
   std::shared_ptr<torch::jit::Graph> traced_graph;
-  {
+  try {
     at::NoGradGuard no_grad;  // the graph is the same; no autograd records are kept
     auto [state, outputs] = torch::jit::tracer::trace(
         inputs, run_forward, [](const at::Tensor&) { return std::string(); }, /*strict=*/false,
         /*force_outplace=*/false, &traced, names);
     traced_graph = state->graph;
+  } catch (const std::exception& e) {
+    // The model ran here for the first time in this variant: say that it failed while tracing.
+    throw std::runtime_error("trace: forward failed on the variant's inputs: " + model::first_line(e));
   }
   traced.type()->addMethod(cu->create_function(c10::QualifiedName(*traced.type()->name(), "forward"), traced_graph));
   return traced;
