@@ -61,7 +61,7 @@ torch::jit::Module trace_module(const torch::jit::Module& module, const std::vec
 
   auto graph = torch::jit::toGraphFunction(forward).graph()->copy();
   torch::jit::Inline(*graph);
-  torch::jit::runRequiredPasses(graph);
+  torch::jit::runRequiredPasses(graph);  // the lowering every graph executor applies before running
   const torch::jit::Code code(graph, "forward");
 
   auto cu = std::make_shared<torch::jit::CompilationUnit>();
