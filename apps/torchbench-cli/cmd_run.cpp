@@ -1,5 +1,7 @@
 #include "cli.hpp"
 #include "run/run_command.hpp"
+#include "util/errors.hpp"
+#include "util/strings.hpp"
 
 namespace tb::app {
 
@@ -36,14 +38,50 @@ Subcommand run_subcommand() {
                 ->capture_default_str();
             cmd.add_option("--max-iters", o.timing.max_iters, "Stop measuring after this many iterations")
                 ->capture_default_str();
+            auto schedule = std::make_shared<std::string>("interleaved");
+            cmd.add_option("--schedule", *schedule,
+                           "interleaved: every variant's worker stays alive and they measure in rounds, in a "
+                           "seeded random order per round; sequential: one variant after the other")
+                ->capture_default_str();
+            cmd.add_option("--rounds", o.schedule.rounds, "Rounds the measurement limits are spread over")
+                ->capture_default_str();
+            auto precision = std::make_shared<std::string>();
+            auto* precision_option =
+                cmd.add_option("--target-precision", *precision,
+                               "Adaptive stopping: measure each variant until the 95% CI of its median is within "
+                               "±P (e.g. 1%), its minimums are met, or a maximum is reached")
+                    ->type_name("P%");
+            auto gates = std::make_shared<std::vector<std::pair<GateMetric, std::vector<std::string>>>>();
+            for (const auto metric : {GateMetric::max_abs_err, GateMetric::max_rel_err, GateMetric::min_cosine}) {
+              gates->push_back({metric, {}});
+            }
+            cmd.add_option("--max-abs-err", (*gates)[0].second,
+                           "Accuracy gate: max |variant - baseline| output error; LIMIT for every variant or "
+                           "VARIANT=LIMIT (repeatable). A broken gate makes the exit code 1")
+                ->type_name("[VARIANT=]LIMIT");
+            cmd.add_option("--max-rel-err", (*gates)[1].second, "Accuracy gate: max relative output error")
+                ->type_name("[VARIANT=]LIMIT");
+            cmd.add_option("--min-cosine", (*gates)[2].second, "Accuracy gate: min cosine similarity of the outputs")
+                ->type_name("[VARIANT=]LIMIT");
             cmd.add_option("--variant-timeout", o.variant_timeout_seconds,
                            "Kill a variant's worker after this many seconds (recorded as failed)")
                 ->type_name("SECONDS");
             cmd.add_option("-o,--output", o.output, "Write the JSON report to FILE ('-' for stdout)")
                 ->type_name("FILE");
             cmd.add_flag("-q,--quiet", o.quiet, "No progress lines on stderr");
-            return [options, model, model_option] {
+            return [options, model, model_option, schedule, precision, precision_option, gates] {
               if (model_option->count() > 0) options->model = *model;
+              for (const auto& [metric, texts] : *gates) {
+                for (const auto& text : texts) options->gates.push_back(parse_gate_rule(metric, text));
+              }
+              options->schedule.mode = parse_schedule_mode(*schedule);
+              if (precision_option->count() > 0) {
+                const auto value = parse_percent(*precision);
+                if (!value) {
+                  throw UsageError("--target-precision needs a percentage such as 1% (got '" + *precision + "')");
+                }
+                options->schedule.target_precision = *value;
+              }
               return run::run_command(*options);
             };
           }};

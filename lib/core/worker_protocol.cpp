@@ -102,6 +102,10 @@ void to_json(nlohmann::json& j, const WorkerResult& r) {
        {"timer", r.timer},
        {"samples_ms", r.samples_ms},
        {"host_samples_ms", r.host_samples_ms},
+       {"round_sizes", r.round_sizes},
+       {"round_positions", r.round_positions},
+       {"timer_overhead_ms", r.timer_overhead_ms},
+       {"model_size_bytes", r.model_size_bytes ? nlohmann::json(*r.model_size_bytes) : nlohmann::json(nullptr)},
        {"load_ms", r.load_ms},
        {"prepare_ms", r.prepare_ms},
        {"cold_ms", r.cold_ms},
@@ -126,6 +130,10 @@ void from_json(const nlohmann::json& j, WorkerResult& r) {
   j.at("timer").get_to(r.timer);
   j.at("samples_ms").get_to(r.samples_ms);
   j.at("host_samples_ms").get_to(r.host_samples_ms);
+  j.at("round_sizes").get_to(r.round_sizes);
+  j.at("round_positions").get_to(r.round_positions);
+  j.at("timer_overhead_ms").get_to(r.timer_overhead_ms);
+  if (!j.at("model_size_bytes").is_null()) r.model_size_bytes = j.at("model_size_bytes").get<std::int64_t>();
   j.at("load_ms").get_to(r.load_ms);
   j.at("prepare_ms").get_to(r.prepare_ms);
   j.at("cold_ms").get_to(r.cold_ms);
@@ -140,6 +148,27 @@ void from_json(const nlohmann::json& j, WorkerResult& r) {
   if (!j.at("device_peak_allocated_bytes").is_null()) r.device_peak_allocated_bytes = j.at("device_peak_allocated_bytes").get<std::int64_t>();
   if (!j.at("device_peak_reserved_bytes").is_null()) r.device_peak_reserved_bytes = j.at("device_peak_reserved_bytes").get<std::int64_t>();
   r.runtime = j.at("runtime");
+}
+
+nlohmann::json measure_command(const RoundCommand& command) {
+  return {{"command", "measure"}, {"timing", command.timing}, {"warmup_iters", command.warmup_iters}};
+}
+
+nlohmann::json finish_command(const std::string& reference_outputs) {
+  return {{"command", "finish"}, {"reference_outputs", reference_outputs}};
+}
+
+void to_json(nlohmann::json& j, const RoundReply& reply) {
+  j = {{"reply", "round"},
+       {"samples_ms", reply.samples_ms},
+       {"host_samples_ms", reply.host_samples_ms},
+       {"elapsed_seconds", reply.elapsed_seconds}};
+}
+
+void from_json(const nlohmann::json& j, RoundReply& reply) {
+  j.at("samples_ms").get_to(reply.samples_ms);
+  j.at("host_samples_ms").get_to(reply.host_samples_ms);
+  j.at("elapsed_seconds").get_to(reply.elapsed_seconds);
 }
 
 }  // namespace tb

@@ -44,8 +44,12 @@ struct WorkerResult {
   std::vector<InputSpec> inputs;        // as run, after passes such as batch=N
   std::int64_t batch = 1;               // dim 0 of the first input with a shape
   std::string timer;                    // "steady_clock" or "device_event"
-  std::vector<double> samples_ms;       // per-iteration latency (device time on a GPU)
+  std::vector<double> samples_ms;       // per-iteration latency (device time on a GPU), rounds in order
   std::vector<double> host_samples_ms;  // per-iteration host wall time (GPU runs only)
+  std::vector<std::int64_t> round_sizes;      // samples per measured round (they sum to samples_ms.size())
+  std::vector<std::int64_t> round_positions;  // where in each round's order this variant ran (0 = first)
+  double timer_overhead_ms = 0;               // median cost of one timer call around an empty body
+  std::optional<std::int64_t> model_size_bytes;  // the module as run, serialized (TorchScript save)
   double load_ms = 0;                   // load or build the model
   double prepare_ms = 0;                // apply the variant's passes
   double cold_ms = 0;                   // the first forward call
@@ -65,6 +69,26 @@ struct WorkerResult {
 };
 
 const char* to_string(FailureStage stage);
+
+// A live worker (`__worker --serve`) reads one command per line on stdin and answers on its
+// reply descriptor: "ready" after loading, passes, first call and warm-up; "round" with the
+// samples of each `measure`; "done" after `finish` has written the result file. On a failure
+// it writes the result file and exits without answering.
+struct RoundCommand {
+  TimingOptions timing;          // stopping rules for this round only (warm-up fields unused)
+  std::int64_t warmup_iters = 1;  // untimed calls first: caches are cold after the other variants ran
+};
+
+struct RoundReply {
+  std::vector<double> samples_ms;
+  std::vector<double> host_samples_ms;
+  double elapsed_seconds = 0;
+};
+
+nlohmann::json measure_command(const RoundCommand& command);
+nlohmann::json finish_command(const std::string& reference_outputs);
+void to_json(nlohmann::json& j, const RoundReply& reply);
+void from_json(const nlohmann::json& j, RoundReply& reply);
 
 void to_json(nlohmann::json& j, const InputSpec& spec);
 void from_json(const nlohmann::json& j, InputSpec& spec);

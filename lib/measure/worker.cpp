@@ -5,11 +5,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <thread>
+#include <variant>
 
 #include "core/model_ref.hpp"
 #include "core/timed_loop.hpp"
@@ -23,6 +26,9 @@
 #include "passes/pass.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
+#include "util/line_pipe.hpp"
+#include "util/statistics.hpp"
+#include "util/subprocess.hpp"
 
 namespace tb::measure {
 namespace {
@@ -56,128 +62,260 @@ void inject_fault(const std::string& fault) {
   }
 }
 
+// The median cost of timing an empty body with `timer`: what the harness adds to each sample.
 template <class Timer>
-void measure_with(Timer& timer, model::Model& model, const std::vector<c10::IValue>& inputs,
-                  const WorkerJob& job, WorkerResult& result) {
-  auto body = [&] { model.run(inputs); };
+double timer_overhead_ms(Timer& timer) {
+  auto empty = [] {};
+  std::vector<double> costs(201);
+  for (auto& cost : costs) cost = timer.time(empty).host_ms;
+  return summarize(costs).median;
+}
 
-  // The first call is timed on its own; its outputs are checked here so that a model whose
-  // outputs cannot be compared fails at its first call, not after a whole measurement.
-  result.failure = FailureStage::first_run;
-  c10::IValue first_output;
-  auto first_call = [&] { first_output = model.run(inputs); };
-  result.cold_ms = timer.time(first_call).ms;
-  model::flatten_outputs(first_output);
-
-  result.failure = FailureStage::measure;
-  const auto warmup = run_warmup(timer, body, job.timing);
-  result.warmup_iters = static_cast<std::int64_t>(warmup.samples_ms.size());
-  result.warmup_ms = warmup.elapsed_seconds * 1000.0;
-
-  inject_fault(job.fault);
-
-  const bool on_device = !std::is_same_v<Timer, SteadyClockTimer>;
-  auto measured = run_measurement(timer, body, job.timing, on_device);
-  result.samples_ms = std::move(measured.samples_ms);
-  result.host_samples_ms = std::move(measured.host_samples_ms);
-  result.failure = FailureStage::none;
+// Serialized size of the module as it runs, or nullopt when it cannot be saved (a backend
+// without TorchScript, or a graph with ops that do not serialize).
+std::optional<std::int64_t> serialized_size(model::Model& model) {
+  auto* module = model.torchscript();
+  if (!module) return std::nullopt;
+  try {
+    std::ostringstream buffer;
+    module->save(buffer);
+    return static_cast<std::int64_t>(buffer.tellp());
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace
 
-WorkerResult run_variant(const WorkerJob& job) {
-  WorkerResult result;
-  passes::VariantContext context;
-  const auto& passes = job.variant.passes;
-  // Each step sets the stage it is in, so that an exception is attributed to it.
-  try {
-    result.failure = FailureStage::passes;
-    context.device = with_index(c10::Device(job.device));
-    passes::apply_stage(passes::Stage::process, passes, context);
-    result.threads = at::get_num_threads();
-    result.interop_threads = at::get_num_interop_threads();
-    result.runtime = libtorch_info();
+// One variant in this process: prepare once, measure in rounds, finish once.
+class VariantSession {
+ public:
+  explicit VariantSession(WorkerJob job) : job_(std::move(job)) {}
 
-    result.failure = FailureStage::load;
-    auto start = Clock::now();
-    auto model = model::load_model(parse_model_ref(job.model), job.seed);
-    model->to(context.device);
-    result.load_ms = ms_since(start);
-    context.model = model.get();
+  // Load, inputs, passes, first call, warm-up. False on failure (result() says why).
+  bool prepare() {
+    return guarded([&] {
+      const auto& passes = job_.variant.passes;
+      result_.failure = FailureStage::passes;
+      context_.device = with_index(c10::Device(job_.device));
+      passes::apply_stage(passes::Stage::process, passes, context_);
+      result_.threads = at::get_num_threads();
+      result_.interop_threads = at::get_num_interop_threads();
+      result_.runtime = libtorch_info();
 
-    result.failure = FailureStage::inputs;
-    context.inputs = job.inputs.empty() ? model->declared_inputs() : job.inputs;
-    const auto required = model->required_inputs();
-    if (context.inputs.empty()) {
-      throw ModelError("'" + job.model + "' does not declare its inputs: give one --input SPEC for each argument of " +
-                       model->signature() + ", e.g. --input 1x3x224x224:float32 or --input 1x128:int64[0,30522)");
+      result_.failure = FailureStage::load;
+      auto start = Clock::now();
+      model_ = model::load_model(parse_model_ref(job_.model), job_.seed);
+      model_->to(context_.device);
+      result_.load_ms = ms_since(start);
+      context_.model = model_.get();
+
+      result_.failure = FailureStage::inputs;
+      context_.inputs = job_.inputs.empty() ? model_->declared_inputs() : job_.inputs;
+      check_input_count();
+      result_.failure = FailureStage::passes;
+      passes::apply_stage(passes::Stage::inputs, passes, context_);
+      result_.inputs = context_.inputs;
+      for (const auto& input : context_.inputs) {
+        if (!input.shape.empty()) {
+          result_.batch = input.shape[0];
+          break;
+        }
+      }
+      result_.failure = FailureStage::inputs;
+      inputs_ = model::make_inputs(context_.inputs, job_.seed, context_.device);
+
+      result_.failure = FailureStage::passes;
+      start = Clock::now();
+      context_.input_values = &inputs_;  // model passes may trace with them or convert them (bf16)
+      passes::apply_stage(passes::Stage::model, passes, context_);
+      passes::apply_stage(passes::Stage::execution, passes, context_);
+      result_.prepare_ms = ms_since(start);
+      result_.inputs = context_.inputs;  // as run: model passes may have changed dtypes
+
+      if (context_.device.is_cpu()) {
+        timer_.emplace<SteadyClockTimer>();
+        result_.timer = "steady_clock";
+      } else {
+        timer_.emplace<DeviceEventTimer>(context_.device);
+        result_.timer = "device_event";
+        reset_peak_memory(context_.device);
+      }
+      std::visit([&](auto& timer) { first_call_and_warmup(timer); }, timer_);
+    });
+  }
+
+  // One measured round; the samples go into the reply and into result().
+  std::optional<RoundReply> measure(const RoundCommand& command) {
+    RoundReply reply;
+    const bool ok = guarded([&] {
+      result_.failure = FailureStage::measure;
+      std::visit(
+          [&](auto& timer) {
+            auto body = [&] { model_->run(inputs_); };
+            for (std::int64_t i = 0; i < command.warmup_iters; ++i) timer.time(body);
+            if (!fault_injected_) {
+              fault_injected_ = true;
+              inject_fault(job_.fault);
+            }
+            auto loop = run_measurement(timer, body, command.timing, !context_.device.is_cpu());
+            reply.samples_ms = std::move(loop.samples_ms);
+            reply.host_samples_ms = std::move(loop.host_samples_ms);
+            reply.elapsed_seconds = loop.elapsed_seconds;
+          },
+          timer_);
+      result_.samples_ms.insert(result_.samples_ms.end(), reply.samples_ms.begin(), reply.samples_ms.end());
+      result_.host_samples_ms.insert(result_.host_samples_ms.end(), reply.host_samples_ms.begin(),
+                                     reply.host_samples_ms.end());
+      result_.round_sizes.push_back(static_cast<std::int64_t>(reply.samples_ms.size()));
+      result_.failure = FailureStage::none;
+    });
+    if (!ok) return std::nullopt;
+    return reply;
+  }
+
+  // Device memory, outputs (saved for the baseline, compared for the others), model size.
+  void finish(const std::string& reference_outputs) {
+    guarded([&] {
+      if (!context_.device.is_cpu()) {
+        if (const auto memory = peak_memory(context_.device)) {
+          result_.device_peak_allocated_bytes = memory->peak_allocated_bytes;
+          result_.device_peak_reserved_bytes = memory->peak_reserved_bytes;
+        }
+      }
+      result_.failure = FailureStage::accuracy;
+      const auto outputs = model::flatten_outputs(model_->run(inputs_));
+      for (const auto& t : outputs) result_.output_shapes.emplace_back(t.sizes().begin(), t.sizes().end());
+      if (!job_.outputs_path.empty()) model::save_outputs(outputs, job_.outputs_path);
+      if (!reference_outputs.empty()) {
+        const auto comparison = model::compare_outputs(outputs, model::load_outputs(reference_outputs));
+        result_.accuracy = comparison.stats;
+        result_.accuracy_note = comparison.note;
+      }
+      result_.model_size_bytes = serialized_size(*model_);
+      result_.failure = FailureStage::none;
+    });
+  }
+
+  // The result so far, with this process's peak memory.
+  const WorkerResult& result() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    result_.peak_rss_bytes = static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
+    return result_;
+  }
+
+ private:
+  void check_input_count() const {
+    const auto required = model_->required_inputs();
+    if (context_.inputs.empty()) {
+      throw ModelError("'" + job_.model + "' does not declare its inputs: give one --input SPEC for each argument of " +
+                       model_->signature() + ", e.g. --input 1x3x224x224:float32 or --input 1x128:int64[0,30522)");
     }
-    if (context.inputs.size() < required) {
-      throw ModelError("the model's " + model->signature() + " needs " + std::to_string(required) +
-                       " inputs, got " + std::to_string(context.inputs.size()) +
+    if (context_.inputs.size() < required) {
+      throw ModelError("the model's " + model_->signature() + " needs " + std::to_string(required) +
+                       " inputs, got " + std::to_string(context_.inputs.size()) +
                        "; give one --input SPEC for each argument");
     }
-    result.failure = FailureStage::passes;
-    passes::apply_stage(passes::Stage::inputs, passes, context);
-    result.inputs = context.inputs;
-    for (const auto& input : context.inputs) {
-      if (!input.shape.empty()) {
-        result.batch = input.shape[0];
-        break;
-      }
-    }
-    result.failure = FailureStage::inputs;
-    auto inputs = model::make_inputs(context.inputs, job.seed, context.device);
-
-    result.failure = FailureStage::passes;
-    start = Clock::now();
-    context.input_values = &inputs;  // model passes may trace with them or convert them (bf16)
-    passes::apply_stage(passes::Stage::model, passes, context);
-    passes::apply_stage(passes::Stage::execution, passes, context);
-    result.prepare_ms = ms_since(start);
-    result.inputs = context.inputs;  // as run: model passes may have changed dtypes
-
-    const bool on_device = !context.device.is_cpu();
-    if (on_device) {
-      result.timer = "device_event";
-      reset_peak_memory(context.device);
-      DeviceEventTimer timer(context.device);
-      measure_with(timer, *model, inputs, job, result);
-      if (const auto memory = peak_memory(context.device)) {
-        result.device_peak_allocated_bytes = memory->peak_allocated_bytes;
-        result.device_peak_reserved_bytes = memory->peak_reserved_bytes;
-      }
-    } else {
-      result.timer = "steady_clock";
-      SteadyClockTimer timer;
-      measure_with(timer, *model, inputs, job, result);
-    }
-
-    result.failure = FailureStage::accuracy;
-    const auto outputs = model::flatten_outputs(model->run(inputs));
-    for (const auto& t : outputs) result.output_shapes.emplace_back(t.sizes().begin(), t.sizes().end());
-    if (!job.outputs_path.empty()) model::save_outputs(outputs, job.outputs_path);
-    if (!job.reference_outputs.empty()) {
-      const auto comparison = model::compare_outputs(outputs, model::load_outputs(job.reference_outputs));
-      result.accuracy = comparison.stats;
-      result.accuracy_note = comparison.note;
-    }
-    result.failure = FailureStage::none;
-  } catch (const passes::Unsupported& e) {
-    result.failure = FailureStage::unsupported;
-    result.error = e.what();
-  } catch (const std::exception& e) {
-    result.error = message_of(e);
-    if (const auto* error = dynamic_cast<const Error*>(&e)) result.error_exit_code = static_cast<int>(error->code());
-    if (result.failure == FailureStage::none) result.failure = FailureStage::crash;
   }
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  result.peak_rss_bytes = static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
-  return result;
+
+  template <class Timer>
+  void first_call_and_warmup(Timer& timer) {
+    // The first call is timed on its own; its outputs are checked here so that a model whose
+    // outputs cannot be compared fails at its first call, not after a whole measurement.
+    result_.failure = FailureStage::first_run;
+    c10::IValue first_output;
+    auto first_call = [&] { first_output = model_->run(inputs_); };
+    result_.cold_ms = timer.time(first_call).ms;
+    model::flatten_outputs(first_output);
+
+    result_.failure = FailureStage::measure;
+    auto body = [&] { model_->run(inputs_); };
+    const auto warmup = run_warmup(timer, body, job_.timing);
+    result_.warmup_iters = static_cast<std::int64_t>(warmup.samples_ms.size());
+    result_.warmup_ms = warmup.elapsed_seconds * 1000.0;
+    result_.timer_overhead_ms = timer_overhead_ms(timer);
+  }
+
+  // Runs a step; an exception ends the variant with the stage the step had reached.
+  template <class Step>
+  bool guarded(Step step) {
+    if (!result_.ok()) return false;
+    try {
+      step();
+      result_.failure = FailureStage::none;
+      return true;
+    } catch (const passes::Unsupported& e) {
+      result_.failure = FailureStage::unsupported;
+      result_.error = e.what();
+    } catch (const std::exception& e) {
+      result_.error = message_of(e);
+      if (const auto* error = dynamic_cast<const Error*>(&e)) result_.error_exit_code = static_cast<int>(error->code());
+      if (result_.failure == FailureStage::none) result_.failure = FailureStage::crash;
+    }
+    return false;
+  }
+
+  WorkerJob job_;
+  WorkerResult result_;
+  passes::VariantContext context_;
+  std::unique_ptr<model::Model> model_;
+  std::vector<c10::IValue> inputs_;
+  std::variant<SteadyClockTimer, DeviceEventTimer> timer_;  // the device one from prepare() on a GPU
+  bool fault_injected_ = false;
+};
+
+WorkerResult run_variant(const WorkerJob& job) {
+  VariantSession session(job);
+  if (session.prepare()) {
+    RoundCommand all;
+    all.timing = job.timing;
+    all.warmup_iters = 0;
+    if (session.measure(all)) session.finish(job.reference_outputs);
+  }
+  return session.result();
 }
 
-int worker_main(const std::filesystem::path& job_path, const std::filesystem::path& result_path) {
+namespace {
+
+int write_result(const std::filesystem::path& path, const WorkerResult& result) {
+  write_file_atomic(path, nlohmann::json(result).dump());
+  return 0;
+}
+
+// `__worker --serve`: prepare, then obey commands until `finish` (see RoundCommand).
+int serve(const WorkerJob& job, const std::filesystem::path& result_path) {
+  VariantSession session(job);
+  if (!session.prepare()) return write_result(result_path, session.result());
+  const nlohmann::json ready = {{"reply", "ready"}, {"result", session.result()}};
+  if (!write_line(kReplyFd, ready.dump())) return 0;  // the parent is gone
+  LineReader commands(STDIN_FILENO);
+  std::string line;
+  while (commands.read_line(line) == ReadStatus::line) {
+    const auto command = nlohmann::json::parse(line);
+    const auto name = command.at("command").get<std::string>();
+    if (name == "measure") {
+      RoundCommand round;
+      command.at("timing").get_to(round.timing);
+      command.at("warmup_iters").get_to(round.warmup_iters);
+      const auto reply = session.measure(round);
+      if (!reply) return write_result(result_path, session.result());
+      write_line(kReplyFd, nlohmann::json(*reply).dump());
+    } else if (name == "finish") {
+      session.finish(command.at("reference_outputs").get<std::string>());
+      write_result(result_path, session.result());
+      write_line(kReplyFd, R"({"reply":"done"})");
+      return 0;
+    } else {
+      throw std::runtime_error("unknown worker command '" + name + "'");
+    }
+  }
+  return 0;  // stdin closed: the parent gave up on this variant
+}
+
+}  // namespace
+
+int worker_main(const std::filesystem::path& job_path, const std::filesystem::path& result_path, bool serve_mode) {
   // A worker must not outlive the run that started it (a killed `run` would otherwise leave
   // it measuring, and disturbing the machine, for up to --max-time).
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -189,9 +327,8 @@ int worker_main(const std::filesystem::path& job_path, const std::filesystem::pa
     std::cerr << "torchbench-cli: error: invalid worker job '" << job_path.string() << "': " << e.what() << "\n";
     return static_cast<int>(ExitCode::usage);
   }
-  const auto result = run_variant(job);
-  write_file_atomic(result_path, nlohmann::json(result).dump());
-  return 0;
+  if (serve_mode) return serve(job, result_path);
+  return write_result(result_path, run_variant(job));
 }
 
 }  // namespace tb::measure

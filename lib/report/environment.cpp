@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "util/strings.hpp"
 #include "util/version.hpp"
 
@@ -64,6 +66,22 @@ std::string environment_text(const nlohmann::json& environment) {
   std::string out;
   append_lines(environment, "", out);
   return out;
+}
+
+std::vector<std::string> machine_warnings(const SystemInfo& system) {
+  std::vector<std::string> warnings;
+  if (!system.governor.empty() && system.governor != "performance") {
+    warnings.push_back(fmt::format("CPU frequency governor is '{}', not 'performance': clocks change under load "
+                                   "(cpupower frequency-set -g performance)",
+                                   system.governor));
+  }
+  const int cpus = std::max(1, system.affinity_cpus > 0 ? system.affinity_cpus : system.logical_cpus);
+  if (system.load_average_1m && *system.load_average_1m > kHighLoadPerCpu * cpus) {
+    warnings.push_back(fmt::format("high load: 1-minute load average {:.2f} on {} CPU{} (above {:.1f} per CPU); other "
+                                   "programs are competing for the machine",
+                                   *system.load_average_1m, cpus, cpus == 1 ? "" : "s", kHighLoadPerCpu));
+  }
+  return warnings;
 }
 
 }  // namespace tb::report

@@ -4,6 +4,8 @@
 
 #include <numeric>
 
+#include "util/bootstrap.hpp"
+#include "util/outliers.hpp"
 #include "util/statistics.hpp"
 #include "util/strings.hpp"
 #include "util/version.hpp"
@@ -39,7 +41,8 @@ double throughput_per_s(const WorkerResult& result) {
   return static_cast<double>(result.batch) * static_cast<double>(result.samples_ms.size()) * 1000.0 / total_ms;
 }
 
-std::vector<std::string> measurement_warnings(const WorkerResult& result, const TimingOptions& timing) {
+std::vector<std::string> measurement_warnings(const WorkerResult& result, const TimingOptions& timing,
+                                              const ScheduleOptions& schedule) {
   std::vector<std::string> warnings;
   if (result.samples_ms.empty()) return warnings;
   const auto s = summarize(result.samples_ms);
@@ -52,10 +55,34 @@ std::vector<std::string> measurement_warnings(const WorkerResult& result, const 
     warnings.push_back(fmt::format("only {} iterations (--max-time stopped it before --min-iters {})", s.count,
                                    timing.min_iters));
   }
+  if (result.timer_overhead_ms > 0 && s.median < kTimerOverheadFactor * result.timer_overhead_ms) {
+    warnings.push_back(fmt::format("too short to time: the median {:.3g} ms is within {:.0f}x of the timer's own "
+                                   "cost ({:.3g} ms); raise the batch size",
+                                   s.median, kTimerOverheadFactor, result.timer_overhead_ms));
+  }
+  const auto& sizes = result.round_sizes;
+  if (sizes.size() >= 2 && sizes.front() > 0 && sizes.back() > 0) {
+    const std::span<const double> all(result.samples_ms);
+    const auto first = summarize(all.first(static_cast<std::size_t>(sizes.front()))).median;
+    const auto last = summarize(all.last(static_cast<std::size_t>(sizes.back()))).median;
+    if (first > 0 && std::abs(last / first - 1) > kRoundDrift) {
+      warnings.push_back(fmt::format("drift: the last round's median is {:+.1f}% off the first round's (above "
+                                     "{:.0f}%); the machine changed during the run",
+                                     (last / first - 1) * 100, kRoundDrift * 100));
+    }
+  }
+  if (schedule.target_precision) {
+    const auto half_width = relative_ci_half_width(bootstrap_median_ci(result.samples_ms));
+    if (half_width > *schedule.target_precision) {
+      warnings.push_back(fmt::format("precision ±{:.2f}% not reached (target ±{:.2f}%) before --max-time/--max-iters",
+                                     half_width * 100, *schedule.target_precision * 100));
+    }
+  }
   return warnings;
 }
 
-nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* baseline, const TimingOptions& timing) {
+nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* baseline, const TimingOptions& timing,
+                           const ScheduleOptions& schedule) {
   nlohmann::json passes = nlohmann::json::array();
   for (const auto& pass : outcome.variant.passes) passes.push_back(to_string(pass));
   nlohmann::json j = {
@@ -84,8 +111,20 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
   }
   const bool measured = !r.samples_ms.empty();
   j["stats"] = measured ? stats_json(summary) : nlohmann::json(nullptr);
+  if (measured) {
+    const auto ci = bootstrap_median_ci(r.samples_ms, kMedianConfidence);
+    j["stats"]["median_ci"] = {{"confidence", kMedianConfidence}, {"low_ms", ci.low}, {"high_ms", ci.high}};
+    const auto outliers = count_outliers(r.samples_ms);
+    j["stats"]["outliers"] = {{"low_mild", outliers.low_mild},
+                              {"high_mild", outliers.high_mild},
+                              {"low_severe", outliers.low_severe},
+                              {"high_severe", outliers.high_severe}};
+  }
+  j["rounds"] = {{"sizes", r.round_sizes}, {"positions", r.round_positions}};
+  j["timer_overhead_ms"] = r.timer_overhead_ms;
+  j["model_size_bytes"] = optional_number(r.model_size_bytes);
   j["throughput_per_s"] = measured ? nlohmann::json(throughput_per_s(r)) : nlohmann::json(nullptr);
-  j["warnings"] = measurement_warnings(r, timing);
+  j["warnings"] = measurement_warnings(r, timing, schedule);
   const bool comparable = baseline && outcome.status == "ok" && baseline->status == "ok";
   const auto ratio = comparable ? speedup(outcome, *baseline) : std::nullopt;
   j["speedup_vs_baseline"] = ratio ? nlohmann::json(*ratio) : nlohmann::json(nullptr);
@@ -101,12 +140,23 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
                  {"device_peak_allocated_bytes", optional_number(r.device_peak_allocated_bytes)},
                  {"device_peak_reserved_bytes", optional_number(r.device_peak_reserved_bytes)}};
   j["output_shapes"] = r.output_shapes;
+  j["gate"] = nullptr;
+  if (outcome.gate) {
+    const auto& limits = outcome.gate->limits;
+    const auto limit = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    j["gate"] = {{"passed", outcome.gate->passed()},
+                 {"violations", outcome.gate->violations},
+                 {"limits",
+                  {{"max_abs_err", limit(limits.max_abs_err)},
+                   {"max_rel_err", limit(limits.max_rel_err)},
+                   {"min_cosine", limit(limits.min_cosine)}}}};
+  }
   return j;
 }
 
 nlohmann::json build_report(const RunConfig& config, const nlohmann::json& environment,
                             const std::vector<VariantOutcome>& outcomes, int exit_code,
-                            const std::string& interrupted_by) {
+                            const std::string& interrupted_by, const std::vector<std::string>& warnings) {
   nlohmann::json variants = nlohmann::json::array();
   for (const auto& v : config.variants) variants.push_back({{"name", v.name}, {"passes", to_string(v.passes)}});
   const VariantOutcome* baseline = nullptr;
@@ -114,16 +164,24 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
     if (o.is_baseline) baseline = &o;
   }
   nlohmann::json results = nlohmann::json::array();
-  int ok = 0, failed = 0, skipped = 0;
+  int ok = 0, failed = 0, skipped = 0, gates_failed = 0;
   for (const auto& o : outcomes) {
-    results.push_back(result_json(o, baseline, config.timing));
+    results.push_back(result_json(o, baseline, config.timing, config.schedule));
     (o.status == "ok" ? ok : o.status == "failed" ? failed : skipped)++;
+    gates_failed += o.gate && !o.gate->passed();
+  }
+  nlohmann::json gates = nlohmann::json::array();
+  for (const auto& rule : config.gates) {
+    gates.push_back({{"option", option_name(rule.metric)},
+                     {"variant", rule.variant.empty() ? nlohmann::json(nullptr) : nlohmann::json(rule.variant)},
+                     {"limit", rule.limit}});
   }
   return {
       {"schema_version", kSchemaVersion},
       {"tool", {{"name", "torchbench-cli"}, {"version", tool_version()}, {"git_sha", git_sha()}}},
       {"created_at", utc_timestamp_now()},
       {"environment", environment},
+      {"warnings", warnings},
       {"config",
        {{"model", config.model},
         {"inputs", config.inputs},
@@ -132,6 +190,12 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
         {"device", config.device},
         {"seed", config.seed},
         {"timing", config.timing},
+        {"schedule",
+         {{"mode", to_string(config.schedule.mode)},
+          {"rounds", config.schedule.rounds},
+          {"target_precision", config.schedule.target_precision ? nlohmann::json(*config.schedule.target_precision)
+                                                                : nlohmann::json(nullptr)}}},
+        {"gates", gates},
         {"variant_timeout_seconds", config.variant_timeout_seconds ? nlohmann::json(*config.variant_timeout_seconds)
                                                                    : nlohmann::json(nullptr)}}},
       {"results", results},
@@ -139,6 +203,7 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
        {{"ok", ok},
         {"failed", failed},
         {"skipped", skipped},
+        {"gates_failed", gates_failed},
         {"exit_code", exit_code},
         {"complete", interrupted_by.empty()},
         {"interrupted_by", interrupted_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(interrupted_by)}}},

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/gates.hpp"
+#include "core/schedule.hpp"
 #include "core/timing_options.hpp"
 #include "core/worker_protocol.hpp"
 
@@ -24,6 +26,7 @@ struct VariantOutcome {
   std::string worker_outcome;          // "exit code 0", "killed by signal 11 (SIGSEGV)"
   double worker_wall_seconds = 0;
   std::int64_t worker_max_rss_bytes = 0;
+  std::optional<GateResult> gate;  // set when an accuracy gate applies to this variant
 };
 
 // Per-item latency speedup of `v` over `baseline`: (base median / base batch) / (v median /
@@ -34,15 +37,22 @@ std::optional<double> speedup(const VariantOutcome& v, const VariantOutcome& bas
 double throughput_per_s(const WorkerResult& result);
 
 // Named thresholds for the measurement warnings.
-inline constexpr double kHighCv = 0.10;  // stddev / mean above this: "noisy"
+inline constexpr double kHighCv = 0.10;            // stddev / mean above this: "noisy"
+inline constexpr double kTimerOverheadFactor = 10;  // median below this many timer overheads
+inline constexpr double kRoundDrift = 0.05;         // first and last round medians differ more
+inline constexpr double kMedianConfidence = 0.95;   // of stats.median_ci
 
 // Warnings about how trustworthy a measurement is: high CV, fewer iterations than asked
-// (stopped by --max-time). Empty for a clean measurement or one without samples.
-std::vector<std::string> measurement_warnings(const WorkerResult& result, const TimingOptions& timing);
+// (stopped by --max-time), a median within kTimerOverheadFactor of the timer's own cost,
+// drift between the first and the last round, a --target-precision not reached. Empty for
+// a clean measurement or one without samples.
+std::vector<std::string> measurement_warnings(const WorkerResult& result, const TimingOptions& timing,
+                                              const ScheduleOptions& schedule = {});
 
 // One entry of "results". Statistics are null without samples; speedup is null unless
 // both this variant and the baseline are ok.
-nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* baseline, const TimingOptions& timing);
+nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* baseline, const TimingOptions& timing,
+                           const ScheduleOptions& schedule = {});
 
 struct RunConfig {
   std::string model;
@@ -53,12 +63,15 @@ struct RunConfig {
   std::uint64_t seed = 0;
   TimingOptions timing;
   std::optional<double> variant_timeout_seconds;
+  ScheduleOptions schedule;
+  std::vector<GateRule> gates;
 };
 
 // The whole report: schema_version, tool, created_at, environment, config, results, summary.
 // `interrupted_by` names the signal that stopped the run early ("SIGINT"), "" otherwise.
+// `warnings`: about the machine (machine_warnings), checked before the run.
 nlohmann::json build_report(const RunConfig& config, const nlohmann::json& environment,
                             const std::vector<VariantOutcome>& outcomes, int exit_code,
-                            const std::string& interrupted_by = "");
+                            const std::string& interrupted_by = "", const std::vector<std::string>& warnings = {});
 
 }  // namespace tb::report

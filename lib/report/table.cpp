@@ -21,7 +21,8 @@ std::string number(double value) {
 
 }  // namespace
 
-std::string render_table(const std::vector<VariantOutcome>& outcomes, const TimingOptions& timing) {
+std::string render_table(const std::vector<VariantOutcome>& outcomes, const TimingOptions& timing,
+                         const ScheduleOptions& schedule) {
   const VariantOutcome* baseline = nullptr;
   for (const auto& o : outcomes) {
     if (o.is_baseline) baseline = &o;
@@ -50,9 +51,13 @@ std::string render_table(const std::vector<VariantOutcome>& outcomes, const Timi
         row[8] = r.accuracy->non_finite ? "n/a" : fmt::format("{:.6f}", r.accuracy->cosine);
       }
       if (!r.accuracy_note.empty() && !o.is_baseline) notes.push_back(o.variant.name + ": " + r.accuracy_note);
-      for (const auto& warning : measurement_warnings(r, timing)) notes.push_back(o.variant.name + ": " + warning);
+      for (const auto& warning : measurement_warnings(r, timing, schedule)) notes.push_back(o.variant.name + ": " + warning);
     }
     if (o.status != "ok") notes.push_back(o.variant.name + ": " + o.error);
+    if (o.gate && !o.gate->passed()) {
+      row[9] = "GATE FAILED";
+      for (const auto& violation : o.gate->violations) notes.push_back(o.variant.name + ": gate: " + violation);
+    }
     rows.push_back(std::move(row));
   }
   // Column widths in characters: count UTF-8 lead bytes only ("±" is two bytes, one column).

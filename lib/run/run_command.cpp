@@ -1,6 +1,9 @@
 #include "run/run_command.hpp"
 
+#include <algorithm>
+#include <csignal>
 #include <cstdlib>
+#include <memory>
 #include <iostream>
 #include <set>
 
@@ -15,7 +18,9 @@
 #include "passes/pass.hpp"
 #include "report/environment.hpp"
 #include "report/table.hpp"
-#include "run/worker_launcher.hpp"
+#include "core/schedule.hpp"
+#include "run/live_worker.hpp"
+#include "util/bootstrap.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 #include "util/interrupt.hpp"
@@ -75,6 +80,28 @@ std::string injected_fault(const std::string& variant) {
   return text.substr(colon + 1);
 }
 
+// Every gate rule must name a variant of the run (or its sweep base name), not the baseline.
+void check_gate_rules(const std::vector<GateRule>& rules, const std::vector<VariantSpec>& variants,
+                      const std::string& baseline) {
+  std::vector<std::string> names;
+  for (const auto& v : variants) {
+    names.push_back(v.name);
+    names.push_back(v.name.substr(0, v.name.find('/')));
+  }
+  std::vector<std::string_view> views(names.begin(), names.end());
+  for (const auto& rule : rules) {
+    if (rule.variant.empty()) continue;
+    if (std::find(names.begin(), names.end(), rule.variant) == names.end()) {
+      throw UsageError(std::string(option_name(rule.metric)) + ": no variant is named '" + rule.variant + "'" +
+                       did_you_mean(rule.variant, views));
+    }
+    if (rule.variant == baseline) {
+      throw UsageError(std::string(option_name(rule.metric)) + ": '" + rule.variant +
+                       "' is the baseline, the reference the others are checked against; gate another variant");
+    }
+  }
+}
+
 std::string progress_line(const report::VariantOutcome& o, std::size_t done, std::size_t total) {
   std::string line = fmt::format("[{}/{}] {}: ", done, total, o.variant.name);
   if (o.status != "ok") return line + (o.status == "failed" ? "FAILED: " : "skipped: ") + o.error;
@@ -102,16 +129,6 @@ void stop_if_model_or_input_error(const report::VariantOutcome& baseline) {
   throw Error(static_cast<ExitCode>(r.error_exit_code), message);
 }
 
-report::VariantOutcome skipped_outcome(const std::string& model, const VariantSpec& variant, bool is_baseline) {
-  report::VariantOutcome outcome;
-  outcome.model = model;
-  outcome.variant = variant;
-  outcome.is_baseline = is_baseline;
-  outcome.status = "skipped";
-  outcome.error = "not run: the run was interrupted";
-  return outcome;
-}
-
 std::string signal_name(int number) {
   const char* abbrev = sigabbrev_np(number);
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(number);
@@ -124,6 +141,123 @@ std::vector<std::string> default_variants() {
           "optimized=inference-mode,freeze,optimize"};
 }
 
+namespace {
+
+// Every variant gets a live worker; rounds until each is complete (see core/schedule.hpp).
+// In sequential mode the same steps run one variant at a time.
+class Scheduler {
+ public:
+  Scheduler(const RunOptions& options, const WorkerSettings& settings, std::vector<WorkerJob> jobs,
+            std::size_t baseline, InterruptGuard& interrupt)
+      : options_(options), settings_(settings), jobs_(std::move(jobs)), baseline_(baseline), interrupt_(interrupt) {
+    for (std::size_t i = 0; i < jobs_.size(); ++i) {
+      workers_.push_back(std::make_unique<LiveWorker>(settings_, jobs_[i], i));
+      workers_.back()->outcome().is_baseline = i == baseline_;
+    }
+    order_ = {baseline_};
+    for (std::size_t i = 0; i < jobs_.size(); ++i) {
+      if (i != baseline_) order_.push_back(i);
+    }
+  }
+
+  std::vector<report::VariantOutcome> run() {
+    if (options_.schedule.mode == ScheduleMode::interleaved) {
+      for (const auto index : order_) start(index);
+      measure_rounds(order_);
+    } else {
+      for (const auto index : order_) {
+        start(index);
+        measure_rounds({index});
+        if (index == baseline_) finish(index);  // the others compare against its outputs
+      }
+    }
+    for (const auto index : order_) finish(index);
+    std::vector<report::VariantOutcome> outcomes;
+    for (auto& worker : workers_) outcomes.push_back(worker->outcome());
+    return outcomes;
+  }
+
+ private:
+  void start(std::size_t index) {
+    auto& worker = *workers_[index];
+    if (interrupt_.signal()) return worker.skip("not run: the run was interrupted");
+    const bool ok = worker.start();
+    if (index == baseline_) stop_if_model_or_input_error(worker.outcome());
+    if (!ok) report_failure(index);
+  }
+
+  void measure_rounds(const std::vector<std::size_t>& indices) {
+    const auto round = round_timing(options_.timing, options_.schedule.rounds);
+    std::vector<MeasureProgress> progress(jobs_.size());
+    for (std::int64_t r = 0;; ++r) {
+      std::vector<std::size_t> live;
+      for (const auto index : indices) {
+        if (workers_[index]->running() && !done(index, progress[index])) live.push_back(index);
+      }
+      if (live.empty() || interrupt_.signal()) break;
+      const auto order = round_order(live, static_cast<std::uint64_t>(options_.seed), r);
+      for (std::size_t position = 0; position < order.size() && !interrupt_.signal(); ++position) {
+        const auto index = order[position];
+        auto& worker = *workers_[index];
+        const auto reply = worker.measure(RoundCommand{round, 1}, static_cast<std::int64_t>(position));
+        if (!reply) {
+          report_failure(index);
+          continue;
+        }
+        auto& p = progress[index];
+        ++p.rounds;
+        p.iters += static_cast<std::int64_t>(reply->samples_ms.size());
+        p.seconds += reply->elapsed_seconds;
+        if (options_.schedule.target_precision) {
+          p.relative_half_width = relative_ci_half_width(bootstrap_median_ci(worker.outcome().result->samples_ms));
+        }
+      }
+      if (!options_.quiet && options_.schedule.mode == ScheduleMode::interleaved) {
+        std::cerr << fmt::format("round {}: {} variant{}\n", r + 1, order.size(), order.size() == 1 ? "" : "s")
+                  << std::flush;
+      }
+    }
+    if (interrupt_.signal()) {
+      for (const auto index : indices) {
+        if (workers_[index]->running()) workers_[index]->skip("interrupted while measuring (partial samples kept)");
+      }
+    }
+  }
+
+  bool done(std::size_t, const MeasureProgress& progress) const {
+    return measurement_complete(options_.timing, options_.schedule, progress);
+  }
+
+  void finish(std::size_t index) {
+    auto& worker = *workers_[index];
+    if (!worker.running()) return;
+    if (interrupt_.signal()) return worker.skip("interrupted before its accuracy check");
+    const auto& base = *workers_[baseline_];
+    const bool have_reference = index != baseline_ && base.outcome().status == "ok";
+    worker.finish(have_reference ? base.outputs_path().string() : "");
+    auto& outcome = worker.outcome();
+    if (index != baseline_ && !have_reference && outcome.result && outcome.status == "ok") {
+      outcome.result->accuracy_note = "no accuracy: the baseline failed";
+    }
+    if (!options_.quiet) std::cerr << progress_line(outcome, ++reported_, jobs_.size()) << std::endl;
+  }
+
+  void report_failure(std::size_t index) {
+    if (!options_.quiet) std::cerr << progress_line(workers_[index]->outcome(), ++reported_, jobs_.size()) << std::endl;
+  }
+
+  const RunOptions& options_;
+  WorkerSettings settings_;
+  std::vector<WorkerJob> jobs_;
+  std::size_t baseline_;
+  InterruptGuard& interrupt_;
+  std::vector<std::unique_ptr<LiveWorker>> workers_;
+  std::vector<std::size_t> order_;
+  std::size_t reported_ = 0;
+};
+
+}  // namespace
+
 int run_command(const RunOptions& options) {
   // Everything that can be checked without running a model is checked first.
   const auto model_text = options.model.value_or("builtin:" + std::string(model::builtin_model_table().front().name));
@@ -133,7 +267,9 @@ int run_command(const RunOptions& options) {
   measure::check_device(options.device);
   const auto variants = resolve_variants(options, c10::Device(options.device));
   const auto baseline = baseline_index(variants, options.baseline);
+  check_gate_rules(options.gates, variants, variants[baseline].name);
   validate(options.timing);
+  validate(options.schedule);
   if (options.seed < 0) throw UsageError("--seed must be 0 or more");
   if (options.variant_timeout_seconds && !(*options.variant_timeout_seconds > 0)) {
     throw UsageError("--variant-timeout must be more than 0 seconds");
@@ -141,66 +277,62 @@ int run_command(const RunOptions& options) {
   if (!options.output.empty() && options.output != "-") check_writable_destination(options.output);
   model::check_model_ref(model_ref);
 
+  // Checked before the workers load the machine; shown under the table, so that a run
+  // that stops with an error still prints one line only.
+  const auto warnings = report::machine_warnings(read_system_info());
   InterruptGuard interrupt;
+  std::signal(SIGPIPE, SIG_IGN);  // a worker that dies must not take the run with it
   TempDir work_dir;
-  WorkerLauncher launcher(current_executable(), work_dir.path(), options.variant_timeout_seconds,
-                          InterruptGuard::flag());
-  std::vector<std::size_t> order = {baseline};
-  for (std::size_t i = 0; i < variants.size(); ++i) {
-    if (i != baseline) order.push_back(i);
-  }
-  std::vector<report::VariantOutcome> outcomes(variants.size());
-  std::ostream& progress = std::cerr;
-  bool have_reference = false;
-  for (std::size_t n = 0; n < order.size(); ++n) {
-    const auto index = order[n];
-    if (interrupt.signal()) {
-      outcomes[index] = skipped_outcome(model_ref.text(), variants[index], index == baseline);
-      continue;
-    }
+  std::vector<WorkerJob> jobs;
+  for (const auto& variant : variants) {
     WorkerJob job;
     job.model = model_ref.text();
     job.inputs = inputs;
-    job.variant = variants[index];
+    job.variant = variant;
     job.device = options.device;
     job.seed = static_cast<std::uint64_t>(options.seed);
     job.timing = options.timing;
-    job.outputs_path = index == baseline ? launcher.outputs_path(index).string() : "";
-    job.reference_outputs = have_reference ? launcher.outputs_path(baseline).string() : "";
-    job.fault = injected_fault(job.variant.name);
-    auto outcome = launcher.run(job, index);
-    outcome.is_baseline = index == baseline;
-    if (index == baseline) {
-      stop_if_model_or_input_error(outcome);
-      have_reference = outcome.status == "ok";
-    } else if (!have_reference && outcome.result && outcome.status == "ok") {
-      outcome.result->accuracy_note = "no accuracy: the baseline failed";
-    }
-    if (!options.quiet) progress << progress_line(outcome, n + 1, order.size()) << std::endl;
-    outcomes[index] = std::move(outcome);
+    job.fault = injected_fault(variant.name);
+    jobs.push_back(std::move(job));
+  }
+  const WorkerSettings settings{current_executable(), work_dir.path(), options.variant_timeout_seconds,
+                                InterruptGuard::flag()};
+  auto outcomes = Scheduler(options, settings, std::move(jobs), baseline, interrupt).run();
+  bool any_gate_failed = false;
+  for (auto& o : outcomes) {
+    if (o.is_baseline || o.status != "ok" || !o.result) continue;
+    const auto gate = gate_for(options.gates, o.variant.name);
+    if (gate.empty()) continue;
+    o.gate = check_gate(gate, o.result->accuracy, o.result->accuracy_note);
+    any_gate_failed |= !o.gate->passed();
   }
 
   const std::string interrupted_by = interrupt.signal() ? signal_name(interrupt.signal()) : "";
   bool any_failed = false;
   for (const auto& o : outcomes) any_failed |= o.status == "failed";
-  const int exit_code = static_cast<int>(any_failed ? ExitCode::partial : ExitCode::ok);
+  // A failed variant outweighs a broken gate: its accuracy was never checked.
+  const int exit_code = static_cast<int>(any_failed || !interrupted_by.empty() ? ExitCode::partial
+                                         : any_gate_failed                     ? ExitCode::gate_failed
+                                                                               : ExitCode::ok);
 
   std::ostream& table_stream = options.output == "-" ? std::cerr : std::cout;
   table_stream << "\nmodel " << model_ref.text() << " on " << options.device << "\n"
-               << report::render_table(outcomes, options.timing) << std::flush;
+               << report::render_table(outcomes, options.timing, options.schedule);
+  for (const auto& warning : warnings) table_stream << "  warning: " << warning << "\n";
+  table_stream << std::flush;
 
   if (!options.output.empty()) {
     report::RunConfig config{model_ref.text(), options.inputs, variants, variants[baseline].name,
                              options.device, static_cast<std::uint64_t>(options.seed), options.timing,
-                             options.variant_timeout_seconds};
+                             options.variant_timeout_seconds, options.schedule, options.gates};
     const auto environment =
         report::environment_json(read_system_info(), measure::libtorch_info(), options.device);
-    const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by).dump(2) + "\n";
+    const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by, warnings).dump(2) + "\n";
     if (options.output == "-") {
       std::cout << text << std::flush;
     } else {
       write_file_atomic(options.output, text);
-      if (!options.quiet) progress << "report written to " << options.output << "\n";
+      if (!options.quiet) std::cerr << "report written to " << options.output << "\n";
     }
   }
   if (!interrupted_by.empty()) {

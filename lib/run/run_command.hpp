@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/gates.hpp"
+#include "core/schedule.hpp"
 #include "core/timing_options.hpp"
 
 namespace tb::run {
@@ -19,6 +21,8 @@ struct RunOptions {
   std::string device = "cpu";
   std::int64_t seed = 0;              // 0 or more
   TimingOptions timing;
+  ScheduleOptions schedule;
+  std::vector<GateRule> gates;        // --max-abs-err, --max-rel-err, --min-cosine
   std::optional<double> variant_timeout_seconds;
   std::string output;                 // "" no report file, "-" stdout
   bool quiet = false;                 // no progress lines
@@ -27,7 +31,7 @@ struct RunOptions {
 // The variants used when none is given: a naive baseline and the standard inference steps.
 std::vector<std::string> default_variants();
 
-// Returns the exit code (0 ok, 4 some variants failed). Throws Error for usage errors (2)
+// Returns the exit code (0 ok, 1 an accuracy gate failed, 4 some variants failed). Throws Error for usage errors (2)
 // and model/input errors (3), before or instead of writing any report.
 int run_command(const RunOptions& options);
 

@@ -40,6 +40,14 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
   return value;
 }
 
+std::optional<double> parse_percent(std::string_view text) {
+  text = trim(text);
+  if (!text.ends_with('%')) return std::nullopt;
+  const auto number = parse_double(trim(text.substr(0, text.size() - 1)));
+  if (!number) return std::nullopt;
+  return *number / 100.0;
+}
+
 std::optional<double> parse_double(std::string_view text) {
   if (text.empty()) return std::nullopt;
   double value = 0;

@@ -18,6 +18,10 @@ std::vector<std::string> split(std::string_view text, char sep);
 std::optional<std::int64_t> parse_int(std::string_view text);
 std::optional<double> parse_double(std::string_view text);
 
+// "5%", "2.5 %" -> 0.05, 0.025: a percentage, the sign required (a bare "5" or "0.05" is
+// ambiguous). Nullopt for anything else, including a non-finite number.
+std::optional<double> parse_percent(std::string_view text);
+
 // The items separated by `separator`: join({"a", "b"}, ", ") == "a, b".
 std::string join(std::span<const std::string_view> items, std::string_view separator);
 std::string join(std::span<const std::string> items, std::string_view separator);

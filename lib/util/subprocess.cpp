@@ -26,26 +26,76 @@ std::string ProcessOutcome::describe() const {
   return "exit code " + std::to_string(exit_code);
 }
 
-pid_t spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& stdout_path,
-                    const std::filesystem::path& stderr_path) {
+namespace {
+
+// stdin from `stdin_fd` (or /dev/null when -1), stdout/stderr appended to files, and
+// `reply_fd` (when not -1) as the child's kReplyFd.
+pid_t spawn_with(const std::vector<std::string>& argv, int stdin_fd, int reply_fd,
+                 const std::filesystem::path& stdout_path, const std::filesystem::path& stderr_path) {
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (stdin_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
+  if (reply_fd >= 0) posix_spawn_file_actions_adddup2(&actions, reply_fd, kReplyFd);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
+  // The parent ignores SIGPIPE (a dead worker's pipe must not kill it); the child gets the
+  // default back.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int rc = posix_spawn(&pid, args[0], &actions, &attributes, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (rc != 0) {
     throw std::runtime_error("cannot start '" + argv[0] + "': " + std::strerror(rc));
   }
   return pid;
+}
+
+}  // namespace
+
+pid_t spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& stdout_path,
+                    const std::filesystem::path& stderr_path) {
+  return spawn_with(argv, -1, -1, stdout_path, stderr_path);
+}
+
+PipedProcess spawn_piped_process(const std::vector<std::string>& argv, const std::filesystem::path& log_path) {
+  int commands[2], replies[2];
+  if (pipe2(commands, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(replies, O_CLOEXEC) != 0) {
+    const int error = errno;
+    close(commands[0]);
+    close(commands[1]);
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(error));
+  }
+  PipedProcess process;
+  try {
+    process.pid = spawn_with(argv, commands[0], replies[1], log_path, log_path);
+  } catch (...) {
+    for (int fd : {commands[0], commands[1], replies[0], replies[1]}) close(fd);
+    throw;
+  }
+  // The child's ends: once closed here, a dead child means EOF on the reply pipe.
+  close(commands[0]);
+  close(replies[1]);
+  process.to_child = commands[1];
+  process.from_child = replies[0];
+  return process;
 }
 
 ProcessOutcome wait_process(pid_t pid, std::optional<std::chrono::duration<double>> timeout,

@@ -29,6 +29,20 @@ struct ProcessOutcome {
 pid_t spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& stdout_path,
                     const std::filesystem::path& stderr_path);
 
+// A child started with two pipes: it reads commands on its stdin and writes replies on file
+// descriptor 3 (kReplyFd), so whatever the model prints on stdout/stderr cannot corrupt them.
+inline constexpr int kReplyFd = 3;
+
+struct PipedProcess {
+  pid_t pid = -1;
+  int to_child = -1;    // write end of the child's stdin
+  int from_child = -1;  // read end of the child's fd 3
+};
+
+// Like spawn_process, with the two pipes (close-on-exec in the parent, so that other children
+// do not inherit them). The caller owns and closes the two descriptors.
+PipedProcess spawn_piped_process(const std::vector<std::string>& argv, const std::filesystem::path& log_path);
+
 // Waits for `pid`; with a timeout, kills it with SIGKILL once the timeout passes; with a
 // cancel flag (set by a signal handler), kills it once the flag is non-zero.
 ProcessOutcome wait_process(pid_t pid, std::optional<std::chrono::duration<double>> timeout,

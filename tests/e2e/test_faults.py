@@ -22,7 +22,7 @@ class PartialRunCase(CliTestCase):
         self.assertRc(run.result, EXIT_PARTIAL)
         self.assertIsNotNone(run.report, "a partial run must still write its report\n" + describe(run.result))
         self.assertEqual(run.report["summary"],
-                         {"ok": len(ok), "failed": 1, "skipped": 0, "exit_code": EXIT_PARTIAL,
+                         {"ok": len(ok), "failed": 1, "skipped": 0, "gates_failed": 0, "exit_code": EXIT_PARTIAL,
                           "complete": True, "interrupted_by": None})
         bad = run.by_name(failed)
         self.assertEqual(bad["status"], "failed")
@@ -181,26 +181,28 @@ class KilledRunTest(unittest.TestCase):
 
 
 class InterruptedRunTest(unittest.TestCase):
-    """SIGINT or SIGTERM to `run`: the running worker is stopped, the variants not yet run are
-    skipped, the report of what finished is written and marked incomplete, exit code 4, and
-    no worker or scratch file is left behind."""
+    """SIGINT or SIGTERM to `run`: the live workers are stopped, the report of what finished is
+    written and marked incomplete, exit code 4, and no worker or scratch file is left behind.
+    Sequential: the variants done are ok, the others skipped. Interleaved: the interrupt lands
+    in a round, so every variant is skipped and keeps the samples of its finished rounds."""
 
-    def interrupt_run(self, signal_number):
+    def interrupt_run(self, signal_number, schedule, wait_for):
         ws = Workspace()
         self.addCleanup(ws.cleanup)
         env = dict(os.environ, TMPDIR=ws.tmp_dir)
         args = [cli_path(), "run", MLP, "--variant", "a=no-grad", "--variant", "b=no-grad",
                 "--variant", "c=no-grad", "--warmup-iters", "1", "--warmup-time", "0",
-                "--min-time", "2", "--max-time", "2", "-o", ws.report_path]
+                "--min-time", "3", "--max-time", "3", "--schedule", schedule, "-o", ws.report_path]
         run = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.addCleanup(lambda: run.poll() is None and run.kill())
-        # Wait until the first variant is done and the second is measuring.
         deadline = time.monotonic() + 60
         seen = ""
-        while "[1/3]" not in seen:
-            self.assertLess(time.monotonic(), deadline, "the first variant never finished")
-            seen += run.stderr.readline()
-        time.sleep(0.5)
+        while wait_for not in seen:
+            self.assertLess(time.monotonic(), deadline, f"never saw {wait_for!r}: {seen}")
+            line = run.stderr.readline()
+            self.assertTrue(line or run.poll() is None, f"the run ended early: {seen}")
+            seen += line
+        time.sleep(0.3)
         run.send_signal(signal_number)
         stdout, stderr = run.communicate(timeout=30)
         stderr = seen + stderr
@@ -213,20 +215,24 @@ class InterruptedRunTest(unittest.TestCase):
         summary = report["summary"]
         self.assertFalse(summary["complete"])
         self.assertEqual(summary["exit_code"], 4)
-        statuses = {r["variant"]: r["status"] for r in report["results"]}
-        self.assertEqual(statuses["a"], "ok")
-        self.assertEqual(statuses["b"], "skipped")
-        self.assertEqual(statuses["c"], "skipped")
-        self.assertEqual(summary["ok"], 1)
-        self.assertEqual(summary["skipped"], 2)
         self.assertEqual(os.listdir(ws.tmp_dir), [], "the scratch directory must be removed")
         self.assertEqual(sorted(os.listdir(ws.out_dir)), ["report.json"])
         return report
 
-    def test_sigint(self):
-        report = self.interrupt_run(signal.SIGINT)
+    def test_sigint_sequential(self):
+        report = self.interrupt_run(signal.SIGINT, "sequential", "[1/3]")
         self.assertEqual(report["summary"]["interrupted_by"], "SIGINT")
+        statuses = {r["variant"]: r["status"] for r in report["results"]}
+        self.assertEqual(statuses, {"a": "ok", "b": "skipped", "c": "skipped"})
+        self.assertEqual((report["summary"]["ok"], report["summary"]["skipped"]), (1, 2))
 
-    def test_sigterm(self):
-        report = self.interrupt_run(signal.SIGTERM)
+    def test_sigterm_interleaved_keeps_partial_samples(self):
+        report = self.interrupt_run(signal.SIGTERM, "interleaved", "round 2:")
         self.assertEqual(report["summary"]["interrupted_by"], "SIGTERM")
+        for result in report["results"]:
+            self.assertEqual(result["status"], "skipped", result["variant"])
+            self.assertIn("interrupted", result["error"])
+            # At least the first two rounds finished for every variant.
+            self.assertGreaterEqual(len(result["rounds"]["sizes"]), 2, result["variant"])
+            self.assertEqual(sum(result["rounds"]["sizes"]), len(result["samples_ms"]))
+            self.assertEqual(result["iterations"], len(result["samples_ms"]))

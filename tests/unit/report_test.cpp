@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catch.hpp"
+#include "report/environment.hpp"
 #include "report/report.hpp"
 #include "report/table.hpp"
 #include "util/version.hpp"
@@ -276,6 +277,58 @@ TEST_CASE("measurement warnings name the threshold they crossed", "[report]") {
   SECTION("no samples, no warnings") {
     CHECK(tb::report::measurement_warnings(r, timing).empty());
   }
+  SECTION("a median within 10x of the timer's cost is too short to time") {
+    r.samples_ms = {0.010, 0.010, 0.010, 0.010};
+    r.timer_overhead_ms = 0.002;
+    const auto warnings = tb::report::measurement_warnings(r, timing);
+    REQUIRE(warnings.size() == 1);
+    CHECK_THAT(warnings[0], tbtest::contains("too short to time"));
+    r.timer_overhead_ms = 0.0009;
+    CHECK(tb::report::measurement_warnings(r, timing).empty());
+  }
+  SECTION("drift between the first and the last round") {
+    r.samples_ms = {10.0, 10.0, 10.2, 10.2, 10.9, 10.9};
+    r.round_sizes = {2, 2, 2};
+    const auto warnings = tb::report::measurement_warnings(r, timing);
+    REQUIRE(warnings.size() == 1);
+    CHECK_THAT(warnings[0], tbtest::contains("drift: the last round's median is +9.0%"));
+    r.samples_ms = {10.0, 10.0, 10.2, 10.2, 10.4, 10.4};  // +4%: under the 5% threshold
+    CHECK(tb::report::measurement_warnings(r, timing).empty());
+  }
+  SECTION("a target precision not reached") {
+    r.samples_ms = {10.0, 14.0, 6.0, 10.0, 11.0, 9.0};
+    tb::ScheduleOptions schedule;
+    schedule.target_precision = 0.001;
+    const auto warnings = tb::report::measurement_warnings(r, timing, schedule);
+    CHECK(std::any_of(warnings.begin(), warnings.end(),
+                      [](const std::string& w) { return w.find("target ±0.10%") != std::string::npos; }));
+  }
+}
+
+TEST_CASE("a gate's verdict is in the result and the summary", "[report]") {
+  auto base = ok_outcome("fp32=", {1.0, 1.0, 1.0}, 1, true);
+  auto good = ok_outcome("good=", {1.0, 1.0, 1.0}, 1, false);
+  auto bad = ok_outcome("bad=", {1.0, 1.0, 1.0}, 1, false);
+  tb::AccuracyGate gate;
+  gate.min_cosine = 0.99;
+  good.gate = tb::GateResult{gate, {}};
+  bad.gate = tb::GateResult{gate, {"cosine 0.5 < 0.99"}};
+  const std::vector<VariantOutcome> outcomes = {base, good, bad};
+  auto config = config_for(outcomes);
+  config.gates = {tb::parse_gate_rule(tb::GateMetric::min_cosine, "0.99")};
+  const auto report = tb::report::build_report(config, nlohmann::json::object(), outcomes, 1);
+  CHECK(report["results"][0]["gate"].is_null());
+  CHECK(report["results"][1]["gate"]["passed"] == true);
+  CHECK(report["results"][2]["gate"]["passed"] == false);
+  CHECK(report["results"][2]["gate"]["violations"][0] == "cosine 0.5 < 0.99");
+  CHECK(report["results"][2]["gate"]["limits"]["min_cosine"] == 0.99);
+  CHECK(report["results"][2]["gate"]["limits"]["max_abs_err"].is_null());
+  CHECK(report["summary"]["gates_failed"] == 1);
+  CHECK(report["config"]["gates"][0]["option"] == "--min-cosine");
+  CHECK(report["config"]["gates"][0]["variant"].is_null());
+  const auto table = tb::report::render_table(outcomes, tb::TimingOptions{});
+  CHECK_THAT(table, tbtest::contains("GATE FAILED"));
+  CHECK_THAT(table, tbtest::contains("bad: gate: cosine 0.5 < 0.99"));
 }
 
 TEST_CASE("a failed variant shows no numbers, even with partial samples", "[report]") {
@@ -334,4 +387,20 @@ TEST_CASE("render_table", "[report]") {
     CHECK_THAT(plain, !tbtest::contains("1.00x"));
     CHECK_THAT(plain, !tbtest::contains("base *"));
   }
+}
+
+TEST_CASE("machine warnings: governor and load", "[report]") {
+  tb::SystemInfo system;
+  system.logical_cpus = 4;
+  system.affinity_cpus = 2;
+  CHECK(tb::report::machine_warnings(system).empty());  // nothing known, nothing to say
+  system.governor = "performance";
+  system.load_average_1m = 0.9;  // under 0.5 per usable CPU (2)
+  CHECK(tb::report::machine_warnings(system).empty());
+  system.governor = "powersave";
+  system.load_average_1m = 1.5;
+  const auto warnings = tb::report::machine_warnings(system);
+  REQUIRE(warnings.size() == 2);
+  CHECK_THAT(warnings[0], tbtest::contains("'powersave', not 'performance'"));
+  CHECK_THAT(warnings[1], tbtest::contains("load average 1.50 on 2 CPUs"));
 }

@@ -16,6 +16,7 @@
 
 #include "catch.hpp"
 #include "test_support.hpp"
+#include "util/line_pipe.hpp"
 #include "util/subprocess.hpp"
 
 namespace fs = std::filesystem;
@@ -168,4 +169,63 @@ TEST_CASE("current_executable is this test binary", "[subprocess]") {
   CHECK(exe.is_absolute());
   CHECK(fs::exists(exe));
   CHECK(exe.filename() == "tb_unit_tests");
+}
+
+TEST_CASE("spawn_piped_process: commands on stdin, replies on fd 3", "[subprocess]") {
+  ScratchDir dir{"tb_piped_test"};
+  // Echo each command back on fd 3, prefixed; output on stdout goes to the log, not the pipe.
+  auto process = tb::spawn_piped_process(
+      {"/bin/sh", "-c", "while read -r line; do echo noise; echo \"got $line\" >&3; done"}, dir.path / "log");
+  tb::LineReader replies(process.from_child);
+  std::string line;
+  REQUIRE(tb::write_line(process.to_child, "one"));
+  REQUIRE(replies.read_line(line, 5s) == tb::ReadStatus::line);
+  CHECK(line == "got one");
+  REQUIRE(tb::write_line(process.to_child, "two"));
+  REQUIRE(replies.read_line(line, 5s) == tb::ReadStatus::line);
+  CHECK(line == "got two");
+  close(process.to_child);  // EOF on its stdin: the loop ends, the child exits
+  CHECK(replies.read_line(line, 5s) == tb::ReadStatus::eof);
+  close(process.from_child);
+  const auto outcome = tb::wait_process(process.pid, 5s);
+  CHECK(outcome.exited);
+  CHECK(slurp(dir.path / "log") == "noise\nnoise\n");
+}
+
+TEST_CASE("LineReader: split lines, timeouts, cancellation, a dead writer", "[subprocess]") {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  tb::LineReader reader(fds[0]);
+  std::string line;
+  SECTION("a line written in pieces, two lines in one write") {
+    REQUIRE(write(fds[1], "hel", 3) == 3);
+    CHECK(reader.read_line(line, 50ms) == tb::ReadStatus::timeout);
+    REQUIRE(write(fds[1], "lo\nwor", 6) == 6);
+    REQUIRE(reader.read_line(line, 1s) == tb::ReadStatus::line);
+    CHECK(line == "hello");
+    REQUIRE(write(fds[1], "ld\nlast\n", 8) == 8);
+    REQUIRE(reader.read_line(line, 1s) == tb::ReadStatus::line);
+    CHECK(line == "world");
+    REQUIRE(reader.read_line(line, 1s) == tb::ReadStatus::line);
+    CHECK(line == "last");
+  }
+  SECTION("a cancel flag stops the wait") {
+    volatile std::sig_atomic_t cancel = 1;
+    CHECK(reader.read_line(line, 10s, &cancel) == tb::ReadStatus::cancelled);
+  }
+  SECTION("a writer gone before a full line is EOF") {
+    REQUIRE(write(fds[1], "partial", 7) == 7);
+    close(fds[1]);
+    fds[1] = -1;
+    CHECK(reader.read_line(line, 1s) == tb::ReadStatus::eof);
+  }
+  SECTION("write_line to a closed reader fails instead of killing the process") {
+    std::signal(SIGPIPE, SIG_IGN);
+    close(fds[0]);
+    fds[0] = -1;
+    CHECK_FALSE(tb::write_line(fds[1], "nobody listens"));
+  }
+  for (int fd : fds) {
+    if (fd >= 0) close(fd);
+  }
 }
