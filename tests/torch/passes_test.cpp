@@ -207,19 +207,25 @@ TEST_CASE("apply_stage inputs: batch rewrites dim 0 of every shaped input", "[pa
   CHECK(context.scopes.empty());
 }
 
-TEST_CASE("apply_stage inputs: seq-len rewrites dim 1 of inputs with 2 or more dimensions", "[passes]") {
+TEST_CASE("apply_stage inputs: seq-len rewrites dim 1 of inputs with 2 or 3 dimensions", "[passes]") {
   tb::passes::VariantContext context;
   context.inputs = {tb::parse_input_spec("1x128:int64[0,30522)"), tb::parse_input_spec("1x128:bool"),
-                    tb::parse_input_spec("4:float32"), tb::parse_input_spec("scalar:float32")};
+                    tb::parse_input_spec("1x128x64:float32"), tb::parse_input_spec("4:float32"),
+                    tb::parse_input_spec("scalar:float32"), tb::parse_input_spec("1x3x32x32:float32")};
   apply_stage(Stage::inputs, parse_variant("v=seq-len=32,batch=2").passes, context);
   CHECK(tb::to_string(context.inputs[0]) == "2x32:int64[0,30522)");
   CHECK(tb::to_string(context.inputs[1]) == "2x32:bool");
-  CHECK(context.inputs[2].shape == std::vector<std::int64_t>{2});  // batch only: no sequence dimension
-  CHECK(context.inputs[3].shape.empty());
+  CHECK(tb::to_string(context.inputs[2]) == "2x32x64:float32");
+  CHECK(context.inputs[3].shape == std::vector<std::int64_t>{2});  // batch only: no sequence dimension
+  CHECK(context.inputs[4].shape.empty());
+  CHECK(tb::to_string(context.inputs[5]) == "2x3x32x32:float32");  // an image: dim 1 is channels
 
-  tb::passes::VariantContext flat;
-  flat.inputs = {tb::parse_input_spec("8:float32")};
-  CHECK_THROWS_AS(apply_stage(Stage::inputs, parse_variant("v=seq-len=4").passes, flat), tb::passes::Unsupported);
+  for (const char* spec : {"8:float32", "1x3x224x224:float32"}) {
+    INFO(spec);
+    tb::passes::VariantContext other;
+    other.inputs = {tb::parse_input_spec(spec)};
+    CHECK_THROWS_AS(apply_stage(Stage::inputs, parse_variant("v=seq-len=4").passes, other), tb::passes::Unsupported);
+  }
 }
 
 TEST_CASE("seq-len inputs stay row-seeded: a longer sequence starts with the same tokens", "[passes]") {
