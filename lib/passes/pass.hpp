@@ -53,7 +53,8 @@ struct VariantContext {
 };
 
 // Thrown by a pass that cannot work with this LibTorch build or on this machine (e.g. no
-// quantized engine): the variant is recorded as skipped with this reason, not as failed.
+// quantized engine, no LLVM), or that does not apply to the model (channels-last without
+// an image input): the variant is recorded as skipped with this reason, not as failed.
 class Unsupported : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
