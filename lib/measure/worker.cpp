@@ -97,13 +97,13 @@ class VariantSession {
     return guarded([&] {
       const auto& passes = job_.variant.passes;
       result_.failure = FailureStage::passes;
+      context_.device = with_index(c10::Device(job_.device));
       passes::apply_stage(passes::Stage::process, passes, context_);
       result_.threads = at::get_num_threads();
       result_.interop_threads = at::get_num_interop_threads();
       result_.runtime = libtorch_info();
 
       result_.failure = FailureStage::load;
-      context_.device = with_index(c10::Device(job_.device));
       auto start = Clock::now();
       model_ = model::load_model(parse_model_ref(job_.model), job_.seed);
       model_->to(context_.device);
@@ -127,10 +127,12 @@ class VariantSession {
 
       result_.failure = FailureStage::passes;
       start = Clock::now();
+      context_.input_values = &inputs_;  // model passes may trace with them or convert them (bf16)
       passes::apply_stage(passes::Stage::model, passes, context_);
       passes::apply_stage(passes::Stage::execution, passes, context_);
       result_.prepare_ms = ms_since(start);
       result_.pass_notes = context_.notes;
+      result_.inputs = context_.inputs;  // as run: model passes may have changed dtypes
 
       if (context_.device.is_cpu()) {
         timer_.emplace<SteadyClockTimer>();
