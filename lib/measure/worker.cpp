@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <sys/prctl.h>
+#include <torch/csrc/jit/ir/ir.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <variant>
 
@@ -71,12 +73,27 @@ double timer_overhead_ms(Timer& timer) {
   return summarize(costs).median;
 }
 
+// Whether the graph holds oneDNN weights (optimize_for_inference on a CPU makes constants
+// prim::ConstantMKLDNNTensor, or prepacked contexts): they save without their data, so a
+// saved size would understate.
+bool has_opaque_weights(const torch::jit::Block* block) {
+  for (const auto* node : block->nodes()) {
+    const std::string_view kind = node->kind().toQualString();
+    if (kind == "prim::ConstantMKLDNNTensor" || kind.starts_with("mkldnn_prepacked::")) return true;
+    for (const auto* inner : node->blocks()) {
+      if (has_opaque_weights(inner)) return true;
+    }
+  }
+  return false;
+}
+
 // Serialized size of the module as it runs, or nullopt when it cannot be saved (a backend
-// without TorchScript, or a graph with ops that do not serialize).
+// without TorchScript, a graph with ops that do not serialize) or the size would be wrong.
 std::optional<std::int64_t> serialized_size(model::Model& model) {
   auto* module = model.torchscript();
   if (!module) return std::nullopt;
   try {
+    if (has_opaque_weights(module->get_method("forward").graph()->block())) return std::nullopt;
     std::ostringstream buffer;
     module->save(buffer);
     return static_cast<std::int64_t>(buffer.tellp());
