@@ -76,7 +76,8 @@ class UsageError(Exception):
 # --- Inputs: the tool's pass list, the model files ------------------------------------------
 
 def available_passes(cli):
-    """Pass names from `torchbench-cli passes` (first column, without its `=N` value hint)."""
+    """Pass names from `torchbench-cli passes` (first column, without its value hint: `threads=N`,
+    `autocast[=bf16|fp16]`)."""
     proc = subprocess.run([cli, "passes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
@@ -85,7 +86,7 @@ def available_passes(cli):
     for line in proc.stdout.splitlines()[1:]:  # the first line is the header
         if not line.strip():
             break
-        names.add(line.split()[0].split("=")[0])
+        names.add(re.split(r"[=\[]", line.split()[0])[0])
     if not names:
         raise UsageError("`%s passes` listed no passes" % cli)
     return names

@@ -24,6 +24,13 @@ std::vector<PassSpec> parse_pass_list(std::string_view text) {
   if (trim(text).empty()) return passes;
   for (const auto& item : split(text, ',')) {
     const auto pass = trim(item);
+    // Values may hold commas too (pin=0-3,6): an item that starts with a digit continues
+    // the previous pass's value, since no pass name starts with one.
+    if (!pass.empty() && std::isdigit(static_cast<unsigned char>(pass.front())) && !passes.empty() &&
+        passes.back().value) {
+      *passes.back().value += "," + std::string(pass);
+      continue;
+    }
     PassSpec spec;
     const auto eq = pass.find('=');
     spec.name = std::string(trim(pass.substr(0, eq)));

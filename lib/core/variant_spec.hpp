@@ -30,7 +30,9 @@ struct SweepSpec {
 // `NAME=PASS[,PASS...]`; `NAME=` is a variant with no passes. Throws UsageError.
 VariantSpec parse_variant(std::string_view text);
 
-// `PASS[,PASS...]` where PASS is `name` or `name=value`; "" gives no passes.
+// `PASS[,PASS...]` where PASS is `name` or `name=value`; "" gives no passes. A value may
+// hold commas when what follows each starts with a digit: `pin=0-3,6,freeze` is pin=0-3,6
+// and freeze.
 std::vector<PassSpec> parse_pass_list(std::string_view text);
 
 // `KEY=V1,V2,...`. Throws UsageError.

@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <sys/prctl.h>
+#include <torch/csrc/jit/ir/ir.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 #include <system_error>
 #include <thread>
 #include <variant>
@@ -98,12 +100,27 @@ double timer_overhead_ms(Timer& timer) {
   return summarize(costs).median;
 }
 
+// Whether the graph holds oneDNN weights (optimize_for_inference on a CPU makes constants
+// prim::ConstantMKLDNNTensor, or prepacked contexts): they save without their data, so a
+// saved size would understate.
+bool has_opaque_weights(const torch::jit::Block* block) {
+  for (const auto* node : block->nodes()) {
+    const std::string_view kind = node->kind().toQualString();
+    if (kind == "prim::ConstantMKLDNNTensor" || kind.starts_with("mkldnn_prepacked::")) return true;
+    for (const auto* inner : node->blocks()) {
+      if (has_opaque_weights(inner)) return true;
+    }
+  }
+  return false;
+}
+
 // Serialized size of the module as it runs, or nullopt when it cannot be saved (a backend
-// without TorchScript, or a graph with ops that do not serialize).
+// without TorchScript, a graph with ops that do not serialize) or the size would be wrong.
 std::optional<std::int64_t> serialized_size(model::Model& model) {
   auto* module = model.torchscript();
   if (!module) return std::nullopt;
   try {
+    if (has_opaque_weights(module->get_method("forward").graph()->block())) return std::nullopt;
     std::ostringstream buffer;
     module->save(buffer);
     return static_cast<std::int64_t>(buffer.tellp());
@@ -126,13 +143,13 @@ class VariantSession {
       if (job_.memory_limit_bytes) limit_memory(*job_.memory_limit_bytes);
       const auto& passes = job_.variant.passes;
       result_.failure = FailureStage::passes;
+      context_.device = with_index(c10::Device(job_.device));
       passes::apply_stage(passes::Stage::process, passes, context_);
       result_.threads = at::get_num_threads();
       result_.interop_threads = at::get_num_interop_threads();
       result_.runtime = libtorch_info();
 
       result_.failure = FailureStage::load;
-      context_.device = with_index(c10::Device(job_.device));
       auto start = Clock::now();
       model_ = model::load_model(parse_model_ref(job_.model), job_.seed);
       model_->to(context_.device);
@@ -156,10 +173,12 @@ class VariantSession {
 
       result_.failure = FailureStage::passes;
       start = Clock::now();
+      context_.input_values = &inputs_;  // model passes may trace with them or convert them (bf16)
       passes::apply_stage(passes::Stage::model, passes, context_);
       passes::apply_stage(passes::Stage::execution, passes, context_);
       result_.prepare_ms = ms_since(start);
       result_.pass_notes = context_.notes;
+      result_.inputs = context_.inputs;  // as run: model passes may have changed dtypes
 
       if (context_.device.is_cpu()) {
         timer_.emplace<SteadyClockTimer>();

@@ -21,22 +21,32 @@
 namespace tb::model {
 class Model;
 }
+namespace c10 {
+struct IValue;
+}
 
 namespace tb::passes {
 
-// When a pass acts, in this order, inside the variant's worker process.
+// When a pass acts, in this order, inside the variant's worker process. Within a stage the
+// passes apply in the order of the pass table, not the order the user wrote them, so that
+// `freeze,trace` and `trace,freeze` are the same variant (trace, then freeze).
 enum class Stage {
-  process,    // before the model is loaded: process-wide settings (threads, interop threads)
-  inputs,     // rewrite the input specs (batch size)
-  model,      // transform the loaded model (freeze, optimize_for_inference)
-  execution,  // thread-local state around the timed calls (autograd mode)
+  process,    // before the model is loaded: process-wide settings (threads, pin, fuser)
+  inputs,     // rewrite the input specs (batch size, sequence length)
+  model,      // transform the loaded model (bf16, channels-last, trace, freeze, optimize)
+  execution,  // thread-local state around the timed calls (autograd mode, autocast)
 };
 
 // What the passes of one variant work on.
 struct VariantContext {
   std::vector<InputSpec> inputs;   // stage inputs: the specs that will run
   model::Model* model = nullptr;   // stages model and execution
-  c10::Device device{c10::kCPU};
+  c10::Device device{c10::kCPU};   // every stage
+  // Stages model and execution: the generated input tensors the timed calls will use. A
+  // model pass may use them as example inputs (trace) or convert them in place without
+  // changing their values beyond rounding (bf16, channels-last); one that changes a dtype
+  // updates `inputs` to match, so the report shows what ran.
+  std::vector<c10::IValue>* input_values = nullptr;
   // Stage execution: RAII guards (e.g. c10::InferenceMode) held for the whole warm-up and
   // measurement, on the thread that runs them.
   std::vector<std::shared_ptr<void>> scopes;
@@ -45,8 +55,9 @@ struct VariantContext {
 };
 
 // Thrown by a pass that cannot work with this LibTorch build or on this machine (e.g. no
-// quantized engine), or that finds nothing to act on in this model (no Linear layer to
-// quantize): the variant is recorded as skipped with this reason, not as failed.
+// quantized engine, no LLVM), or that does not apply to the model (channels-last without
+// an image input, no Linear layer to quantize): the variant is recorded as skipped with
+// this reason, not as failed.
 class Unsupported : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -74,6 +85,10 @@ struct PassInfo {
   std::string_view device = {};         // "cpu" or "cuda": the only device type it supports; "" = any
   std::span<const std::string_view> conflicts = {};  // passes it cannot share a variant with
   std::string_view conflict_reason = {};             // why, appended to the error
+  // What the fields above cannot say (a conflict that depends on a value, CPUs this process
+  // may not use), checked by validate_variant: "" when the pass is fine in this variant on
+  // this device, else the reason, which becomes a UsageError naming the variant.
+  std::string (*check)(const PassSpec& pass, const VariantSpec& variant, const c10::Device& device) = nullptr;
   // Applies the pass; `value` is validated already. Throws on failure (the variant fails).
   void (*apply)(VariantContext& context, const PassSpec& pass) = nullptr;
 };
@@ -88,11 +103,17 @@ const PassInfo* find_pass(std::string_view name);
 std::vector<std::string_view> pass_names();
 
 // Checks every pass of a variant: known names (with a did-you-mean), values of the right
-// kind, no duplicates, no two passes of one group, the device each pass needs, and declared
-// conflicts. Throws UsageError naming the variant and the reason.
+// kind, no duplicates, no two passes of one group, the device each pass needs, declared
+// conflicts and each pass's own check. Throws UsageError naming the variant and the reason.
 void validate_variant(const VariantSpec& variant, const c10::Device& device = c10::Device(c10::kCPU));
 
-// Applies the variant's passes of one stage, in the order the user gave them.
+// The passes `pass` cannot share a variant with: its own conflicts and the passes that name
+// it in theirs, in table order.
+std::vector<std::string_view> conflicts_of(const PassInfo& pass);
+
+// Applies the variant's passes of one stage in table order (see Stage). Stage model first
+// checks that the model has a TorchScript module when any pass of the variant needs one
+// (process passes run before there is a model). Throws what a pass throws.
 void apply_stage(Stage stage, const std::vector<PassSpec>& passes, VariantContext& context);
 
 // The value of a validated positive_int pass.

@@ -18,15 +18,39 @@ extern const PassInfo kOptimizePass;
 extern const PassInfo kThreadsPass;
 extern const PassInfo kInteropThreadsPass;
 extern const PassInfo kBatchPass;
+extern const PassInfo kSeqLenPass;
+extern const PassInfo kBf16Pass;
+extern const PassInfo kFp16Pass;
+extern const PassInfo kChannelsLastPass;
+extern const PassInfo kTracePass;
+extern const PassInfo kAutocastPass;
+extern const PassInfo kPinPass;
+extern const PassInfo kExecutorPass;
+extern const PassInfo kFuserPass;
 extern const PassInfo kInt8DynamicPass;
 extern const PassInfo kFp16DynamicPass;
 
 namespace {
 
-const std::array<const PassInfo*, 10> kTable = {
-    &kGradPass,    &kNoGradPass,         &kInferenceModePass, &kFreezePass,      &kOptimizePass,
-    &kThreadsPass, &kInteropThreadsPass, &kBatchPass,         &kInt8DynamicPass, &kFp16DynamicPass,
+// Listing order, and the order passes of one stage apply in: in stage model, dtype and
+// layout first (their tensors are what trace records and freeze folds), then trace, then
+// freeze, then the dynamic quantization of the frozen Linear weights, then optimize; in stage process, pin before threads (pin sets the thread count to
+// the pinned CPUs, an explicit threads=N overrides it).
+const std::array<const PassInfo*, 19> kTable = {
+    // execution
+    &kGradPass, &kNoGradPass, &kInferenceModePass, &kAutocastPass,
+    // model
+    &kBf16Pass, &kFp16Pass, &kChannelsLastPass, &kTracePass, &kFreezePass, &kInt8DynamicPass,
+    &kFp16DynamicPass, &kOptimizePass,
+    // process
+    &kPinPass, &kThreadsPass, &kInteropThreadsPass, &kExecutorPass, &kFuserPass,
+    // inputs
+    &kBatchPass, &kSeqLenPass,
 };
+
+bool names(std::span<const std::string_view> list, std::string_view name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
 
 }  // namespace
 
@@ -144,21 +168,40 @@ void validate_variant(const VariantSpec& variant, const c10::Device& device) {
   for (const auto& a : variant.passes) {
     const auto* pass = find_pass(a.name);
     for (const auto& b : variant.passes) {
-      if (std::find(pass->conflicts.begin(), pass->conflicts.end(), b.name) == pass->conflicts.end()) continue;
+      if (!names(pass->conflicts, b.name)) continue;
       throw UsageError(where + "passes " + a.name + " and " + b.name + " cannot be combined" +
                        (pass->conflict_reason.empty() ? "" : ": " + std::string(pass->conflict_reason)));
     }
   }
+  for (const auto& spec : variant.passes) {
+    const auto* pass = find_pass(spec.name);
+    if (!pass->check) continue;
+    if (const auto reason = pass->check(spec, variant, device); !reason.empty()) throw UsageError(where + reason);
+  }
+}
+
+std::vector<std::string_view> conflicts_of(const PassInfo& pass) {
+  std::vector<std::string_view> result;
+  for (const auto* other : kTable) {
+    if (names(pass.conflicts, other->name) || names(other->conflicts, pass.name)) result.push_back(other->name);
+  }
+  return result;
 }
 
 void apply_stage(Stage stage, const std::vector<PassSpec>& passes, VariantContext& context) {
-  for (const auto& spec : passes) {
-    const auto* pass = find_pass(spec.name);
-    if (!pass || pass->stage != stage) continue;
-    if (pass->needs_torchscript && (!context.model || !context.model->torchscript())) {
-      throw std::runtime_error("pass '" + spec.name + "' needs a TorchScript model");
+  if (stage == Stage::model) {
+    for (const auto& spec : passes) {
+      const auto* pass = find_pass(spec.name);
+      if (pass && pass->needs_torchscript && (!context.model || !context.model->torchscript())) {
+        throw std::runtime_error("pass '" + spec.name + "' needs a TorchScript model");
+      }
     }
-    pass->apply(context, spec);
+  }
+  for (const auto* pass : kTable) {
+    if (pass->stage != stage) continue;
+    for (const auto& spec : passes) {
+      if (spec.name == pass->name) pass->apply(context, spec);
+    }
   }
 }
 

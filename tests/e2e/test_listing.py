@@ -14,13 +14,22 @@ PASSES = {
     "grad": "execution",
     "no-grad": "execution",
     "inference-mode": "execution",
+    "autocast[=bf16|fp16]": "execution",
+    "bf16": "model",
+    "fp16": "model",
+    "channels-last": "model",
+    "trace": "model",
     "freeze": "model",
     "optimize": "model",
+    "pin=CPUS": "process",
     "threads=N": "process",
     "interop-threads=N": "process",
+    "executor=profiling|simple|legacy": "process",
+    "fuser=none|tensorexpr|onednn": "process",
     "batch=N": "inputs",
     "int8-dynamic[=per-tensor|per-channel]": "model",
     "fp16-dynamic": "model",
+    "seq-len=N": "inputs",
 }
 
 
@@ -72,6 +81,15 @@ class PassesTest(CliTestCase):
                 rows[parts[0]] = parts[1]
         self.assertEqual(rows, PASSES)
         self.assertTrue(result.stdout.startswith("PASS"))
+
+    def test_passes_show_requirements_and_conflicts(self):
+        lines = {line.split(None, 1)[0]: line for line in run_cli("passes").stdout.splitlines() if line.strip()}
+        # One line per pass; requirements and conflicts (declared on either side) at its end.
+        self.assertRegex(lines["bf16"], r"\[TorchScript; one of bf16\|fp16; not with autocast.*\]$")
+        self.assertRegex(lines["autocast[=bf16|fp16]"], r"\[not with bf16, fp16.*\]$")
+        self.assertRegex(lines["no-grad"], r"\[one of grad\|no-grad\|inference-mode\]$")
+        self.assertRegex(lines["trace"], r"\[TorchScript\]$")
+        self.assertNotIn("[", lines["batch=N"])
 
 
 class ModelsTest(CliTestCase):

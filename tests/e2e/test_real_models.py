@@ -267,6 +267,14 @@ print(json.dumps({"cosine": torch.nn.functional.cosine_similarity(ours, referenc
             self.assertIn("threads 1", markdown)
             self.assertEqual([r["variant"] for r in report["results"]], ["naive", "optimized"])
 
+    def test_bench_passes_reads_every_pass_name(self):
+        """Names are read from `passes` whatever their value form (`threads=N`,
+        `autocast[=bf16|fp16]`, `int8-dynamic[=per-tensor|per-channel]`)."""
+        names = bench_passes.available_passes(cli_path())
+        for name in ("grad", "threads", "autocast", "int8-dynamic", "pin", "fuser", "seq-len"):
+            self.assertIn(name, names)
+        self.assertFalse([n for n in names if "[" in n or "=" in n], names)
+
     def test_bench_passes_usage_errors(self):
         with tempfile.TemporaryDirectory() as empty:
             proc = subprocess.run([PYTHON, BENCH, "--cli", cli_path(), "--models-dir", empty, "--out", os.path.join(empty, "o")],

@@ -64,6 +64,16 @@ class InterleavedTest(CliTestCase):
             self.assertGreater(result["model_size_bytes"], 4 * (16 * 32 + 32 * 32 + 32 * 4))
 
 
+    def test_no_size_for_optimized_onednn_weights(self):
+        # optimize_for_inference turns the convolutions' weights into oneDNN tensors, which
+        # save without their data: no size rather than a wrong one.
+        run = run_report("builtin:resnet18:image=32,width=8,classes=10", "--variant", "a=inference-mode",
+                         "--variant", "o=inference-mode,optimize", *FAST)
+        self.assertRc(run, 0)
+        self.assertGreater(run.by_name("a")["model_size_bytes"], 4 * 8 * 3 * 3 * 3)
+        self.assertIsNone(run.by_name("o")["model_size_bytes"])
+
+
 class AdaptiveStoppingTest(CliTestCase):
     def test_a_loose_target_stops_once_the_minimums_are_met(self):
         # The minimums (30 iterations) are spread over 3 rounds; a ±50% target is met by then.

@@ -1,5 +1,9 @@
 // The pass registry: validate_variant's checks, and apply_stage on inputs and on a real
 // (small) built-in model.
+#include <ATen/Parallel.h>
+#include <sched.h>
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -30,8 +34,10 @@ std::string validation_error(const std::string& variant_text) {
 TEST_CASE("the pass table", "[passes]") {
   std::vector<std::string> names;
   for (const auto* pass : tb::passes::pass_table()) names.emplace_back(pass->name);
-  CHECK(names == std::vector<std::string>{"grad", "no-grad", "inference-mode", "freeze", "optimize", "threads",
-                                          "interop-threads", "batch", "int8-dynamic", "fp16-dynamic"});
+  CHECK(names == std::vector<std::string>{"grad", "no-grad", "inference-mode", "autocast", "bf16", "fp16",
+                                          "channels-last", "trace", "freeze", "int8-dynamic", "fp16-dynamic",
+                                          "optimize", "pin", "threads", "interop-threads", "executor", "fuser",
+                                          "batch", "seq-len"});
   for (const auto* pass : tb::passes::pass_table()) {
     INFO(pass->name);
     CHECK(tb::passes::find_pass(pass->name) == pass);
@@ -44,6 +50,14 @@ TEST_CASE("the pass table", "[passes]") {
   CHECK(tb::passes::find_pass("freeze")->needs_torchscript);
   CHECK(tb::passes::find_pass("threads")->stage == Stage::process);
   CHECK(tb::passes::find_pass("no-grad")->stage == Stage::execution);
+  for (const char* name : {"freeze", "optimize", "trace", "bf16", "fp16", "channels-last", "executor", "fuser"}) {
+    INFO(name);
+    CHECK(tb::passes::find_pass(name)->needs_torchscript);
+  }
+  CHECK(tb::passes::find_pass("autocast")->stage == Stage::execution);
+  CHECK(tb::passes::find_pass("pin")->stage == Stage::process);
+  CHECK(tb::passes::find_pass("fuser")->stage == Stage::process);
+  CHECK(tb::passes::find_pass("seq-len")->stage == Stage::inputs);
 }
 
 TEST_CASE("validate_variant accepts valid variants", "[passes]") {
@@ -51,6 +65,68 @@ TEST_CASE("validate_variant accepts valid variants", "[passes]") {
   CHECK_NOTHROW(validate_variant(parse_variant("fast=freeze,optimize,threads=2")));
   CHECK_NOTHROW(validate_variant(parse_variant("b=inference-mode,batch=8,interop-threads=1")));
   CHECK_NOTHROW(validate_variant(parse_variant("g=grad")));
+  CHECK_NOTHROW(validate_variant(parse_variant("t=trace,freeze,optimize,inference-mode")));
+  CHECK_NOTHROW(validate_variant(parse_variant("a=autocast,freeze")));
+  CHECK_NOTHROW(validate_variant(parse_variant("a=autocast=fp16,trace")));
+  CHECK_NOTHROW(validate_variant(parse_variant("h=bf16,channels-last,freeze,seq-len=32")));
+  CHECK_NOTHROW(validate_variant(parse_variant("j=executor=simple,fuser=none")));
+  CHECK_NOTHROW(validate_variant(parse_variant("j=executor=profiling,fuser=onednn,freeze")));
+  CHECK_NOTHROW(validate_variant(parse_variant("p=pin=0,threads=2")));
+}
+
+TEST_CASE("validate_variant rejects impossible combinations before anything runs", "[passes]") {
+  SECTION("one precision at a time") {
+    const auto message = validation_error("v=bf16,fp16");
+    CHECK_THAT(message, tbtest::contains("variant 'v'"));
+    CHECK_THAT(message, tbtest::contains("exclude each other"));
+  }
+  SECTION("autocast and a whole-model cast, in either order") {
+    for (const char* text : {"v=autocast,bf16", "v=fp16,autocast=fp16"}) {
+      INFO(text);
+      const auto message = validation_error(text);
+      CHECK_THAT(message, tbtest::contains("cannot be combined"));
+      CHECK_THAT(message, tbtest::contains("autocast picks a dtype per op"));
+    }
+  }
+  SECTION("a fuser needs the profiling executor") {
+    const auto message = validation_error("v=fuser=onednn,executor=simple");
+    CHECK_THAT(message, tbtest::contains("variant 'v': fuser=onednn needs the profiling executor"));
+    CHECK_THAT(message, tbtest::contains("not executor=simple"));
+    CHECK_THAT(validation_error("v=executor=legacy,fuser=tensorexpr"), tbtest::contains("needs the profiling executor"));
+  }
+  SECTION("oneDNN Graph is CPU-only") {
+    const auto message = tbtest::usage_error_of(
+        [] { validate_variant(parse_variant("v=fuser=onednn"), c10::Device(c10::kCUDA, 0)); });
+    CHECK_THAT(message, tbtest::contains("fuser=onednn works only on --device cpu"));
+  }
+  SECTION("choice values") {
+    CHECK_THAT(validation_error("v=autocast=fp32"), tbtest::contains("takes one of bf16, fp16 (got 'fp32'"));
+    CHECK_THAT(validation_error("v=executor"), tbtest::contains("takes one of profiling, simple, legacy"));
+    CHECK_THAT(validation_error("v=fuser=nnc"), tbtest::contains("takes one of none, tensorexpr, onednn"));
+    CHECK_THAT(validation_error("v=executor=simpel"), tbtest::contains("did you mean 'simple'"));
+  }
+  SECTION("flags and integers") {
+    CHECK_THAT(validation_error("v=trace=1"), tbtest::contains("takes no value"));
+    CHECK_THAT(validation_error("v=seq-len=0"), tbtest::contains("needs a positive integer"));
+    CHECK_THAT(validation_error("v=pin"), tbtest::contains("needs a CPU list"));
+    CHECK_THAT(validation_error("v=pin=3-1"), tbtest::contains("needs a CPU list"));
+  }
+}
+
+TEST_CASE("pin rejects CPUs this process may not use", "[passes][pin]") {
+  const auto message = validation_error("v=pin=0,65535");
+  CHECK_THAT(message, tbtest::contains("variant 'v': pin=0,65535: CPU 65535 is not available to this process"));
+  CHECK_THAT(message, tbtest::contains("(it may use "));
+  CHECK_THAT(validation_error("v=pin=65530-65535"), tbtest::contains("CPUs 65530-65535 are not available"));
+}
+
+TEST_CASE("conflicts_of lists conflicts declared on either side", "[passes]") {
+  const auto autocast = tb::passes::conflicts_of(*tb::passes::find_pass("autocast"));  // declared by bf16, fp16
+  CHECK(std::find(autocast.begin(), autocast.end(), "bf16") != autocast.end());
+  CHECK(std::find(autocast.begin(), autocast.end(), "fp16") != autocast.end());
+  const auto bf16 = tb::passes::conflicts_of(*tb::passes::find_pass("bf16"));
+  CHECK(std::find(bf16.begin(), bf16.end(), "autocast") != bf16.end());
+  CHECK(tb::passes::conflicts_of(*tb::passes::find_pass("freeze")).empty());
 }
 
 TEST_CASE("validate_variant errors name the variant and the problem", "[passes]") {
@@ -106,6 +182,10 @@ TEST_CASE("parse_cpu_list", "[passes]") {
 TEST_CASE("usage_form shows how a pass is written", "[passes]") {
   CHECK(tb::passes::usage_form(*tb::passes::find_pass("freeze")) == "freeze");
   CHECK(tb::passes::usage_form(*tb::passes::find_pass("threads")) == "threads=N");
+  CHECK(tb::passes::usage_form(*tb::passes::find_pass("autocast")) == "autocast[=bf16|fp16]");
+  CHECK(tb::passes::usage_form(*tb::passes::find_pass("executor")) == "executor=profiling|simple|legacy");
+  CHECK(tb::passes::usage_form(*tb::passes::find_pass("pin")) == "pin=CPUS");
+  CHECK(tb::passes::usage_form(*tb::passes::find_pass("seq-len")) == "seq-len=N");
 }
 
 TEST_CASE("int_value", "[passes]") {
@@ -126,6 +206,70 @@ TEST_CASE("apply_stage inputs: batch rewrites dim 0 of every shaped input", "[pa
   CHECK(context.inputs[2].range->high == 10.0);
   // Other stages' passes did nothing: no model was needed, no scopes were opened.
   CHECK(context.scopes.empty());
+}
+
+TEST_CASE("apply_stage inputs: seq-len rewrites dim 1 of inputs with 2 or 3 dimensions", "[passes]") {
+  tb::passes::VariantContext context;
+  context.inputs = {tb::parse_input_spec("1x128:int64[0,30522)"), tb::parse_input_spec("1x128:bool"),
+                    tb::parse_input_spec("1x128x64:float32"), tb::parse_input_spec("4:float32"),
+                    tb::parse_input_spec("scalar:float32"), tb::parse_input_spec("1x3x32x32:float32")};
+  apply_stage(Stage::inputs, parse_variant("v=seq-len=32,batch=2").passes, context);
+  CHECK(tb::to_string(context.inputs[0]) == "2x32:int64[0,30522)");
+  CHECK(tb::to_string(context.inputs[1]) == "2x32:bool");
+  CHECK(tb::to_string(context.inputs[2]) == "2x32x64:float32");
+  CHECK(context.inputs[3].shape == std::vector<std::int64_t>{2});  // batch only: no sequence dimension
+  CHECK(context.inputs[4].shape.empty());
+  CHECK(tb::to_string(context.inputs[5]) == "2x3x32x32:float32");  // an image: dim 1 is channels
+
+  for (const char* spec : {"8:float32", "1x3x224x224:float32"}) {
+    INFO(spec);
+    tb::passes::VariantContext other;
+    other.inputs = {tb::parse_input_spec(spec)};
+    CHECK_THROWS_AS(apply_stage(Stage::inputs, parse_variant("v=seq-len=4").passes, other), tb::passes::Unsupported);
+  }
+}
+
+TEST_CASE("seq-len inputs stay row-seeded: a longer sequence starts with the same tokens", "[passes]") {
+  auto specs = std::vector{tb::parse_input_spec("2x8:int64[0,1000)")};
+  const auto short_ids = tb::model::make_inputs(specs, 7, c10::Device(c10::kCPU)).at(0).toTensor();
+  tb::passes::VariantContext context;
+  context.inputs = specs;
+  apply_stage(Stage::inputs, parse_variant("v=seq-len=16,batch=3").passes, context);
+  const auto long_ids = tb::model::make_inputs(context.inputs, 7, c10::Device(c10::kCPU)).at(0).toTensor();
+  REQUIRE(long_ids.sizes() == c10::IntArrayRef({3, 16}));
+  CHECK(at::equal(long_ids.narrow(0, 0, 2).narrow(1, 0, 8), short_ids));
+}
+
+TEST_CASE("pin restricts this process to the CPUs and sets one thread per CPU", "[passes][pin]") {
+  cpu_set_t original;
+  CPU_ZERO(&original);
+  REQUIRE(sched_getaffinity(0, sizeof original, &original) == 0);
+  std::vector<int> allowed;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &original)) allowed.push_back(cpu);
+  }
+  const int threads_before = at::get_num_threads();
+  const std::string all = [&] {
+    std::string text;
+    for (const int cpu : allowed) text += (text.empty() ? "" : ",") + std::to_string(cpu);
+    return text;
+  }();
+
+  tb::passes::VariantContext context;
+  apply_stage(Stage::process, parse_variant("v=pin=" + std::to_string(allowed.back())).passes, context);
+  cpu_set_t now;
+  CPU_ZERO(&now);
+  REQUIRE(sched_getaffinity(0, sizeof now, &now) == 0);
+  CHECK(CPU_COUNT(&now) == 1);
+  CHECK(CPU_ISSET(allowed.back(), &now));
+  CHECK(at::get_num_threads() == 1);
+
+  // threads=N applies after pin, whatever the written order.
+  apply_stage(Stage::process, parse_variant("v=threads=2,pin=" + all).passes, context);
+  CHECK(at::get_num_threads() == 2);
+  REQUIRE(sched_getaffinity(0, sizeof now, &now) == 0);
+  CHECK(CPU_EQUAL(&now, &original));
+  at::set_num_threads(threads_before);
 }
 
 TEST_CASE("apply_stage execution opens the autograd scopes", "[passes]") {

@@ -297,9 +297,8 @@ TEST_CASE("the quantization pass rows: values, group, device and declared confli
   CHECK_THAT(error("v=int8-dynamic,fp16-dynamic"), tbtest::contains("int8-dynamic, fp16-dynamic exclude each other"));
   CHECK_THAT(error("v=int8-dynamic", "cuda"), tbtest::contains("works only on --device cpu"));
   CHECK_THAT(error("v=fp16-dynamic", "cuda:1"), tbtest::contains("works only on --device cpu"));
-  // Conflicts name passes that may not be in the table yet: they are reported as unknown
-  // passes, never as a crash.
-  CHECK_THAT(error("v=int8-dynamic,bf16"), tbtest::contains("unknown pass 'bf16'"));
+  CHECK_THAT(error("v=int8-dynamic,bf16"), tbtest::contains("int8-dynamic and bf16 cannot be combined"));
+  CHECK_THAT(error("v=autocast,fp16-dynamic"), tbtest::contains("cannot be combined"));
   for (const char* name : {"int8-dynamic", "fp16-dynamic"}) {
     const auto* pass = tb::passes::find_pass(name);
     REQUIRE(pass != nullptr);

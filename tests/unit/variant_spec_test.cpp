@@ -91,6 +91,15 @@ TEST_CASE("parse_pass_list", "[variant_spec]") {
   REQUIRE(passes.size() == 2);
   CHECK(passes[0] == PassSpec{"no-grad", std::nullopt});
   CHECK(passes[1] == PassSpec{"batch", std::string("32")});
+  // CPU lists keep their commas: an item starting with a digit continues the value.
+  const auto pinned = tb::parse_pass_list("pin=0-3,6, 8,freeze,threads=2");
+  REQUIRE(pinned.size() == 3);
+  CHECK(pinned[0] == PassSpec{"pin", std::string("0-3,6,8")});
+  CHECK(pinned[1] == PassSpec{"freeze", std::nullopt});
+  CHECK(pinned[2] == PassSpec{"threads", std::string("2")});
+  CHECK(tb::parse_pass_list(tb::to_string(pinned)) == pinned);
+  // A digit after a pass without a value is not a continuation (it is an unknown pass).
+  CHECK(tb::parse_pass_list("freeze,4")[1] == PassSpec{"4", std::nullopt});
 }
 
 TEST_CASE("parse_sweep", "[variant_spec]") {
