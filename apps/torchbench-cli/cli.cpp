@@ -1,9 +1,12 @@
 #include "cli.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <vector>
 
 #include "util/errors.hpp"
+#include "util/markup.hpp"
 #include "util/strings.hpp"
 #include "util/version.hpp"
 
@@ -15,9 +18,20 @@ std::vector<Subcommand> subcommands() {
           passes_subcommand(), models_subcommand(),  worker_subcommand()};
 }
 
+// One line, whatever the message holds (a file name with a newline, a model's own error).
 int fail(ExitCode code, const std::string& message) {
-  std::cerr << "torchbench-cli: error: " << message << std::endl;
+  std::cerr << "torchbench-cli: error: " << printable(message) << std::endl;
   return static_cast<int>(code);
+}
+
+// What a command printed must have reached stdout: a report written with `-o -` into a full
+// disk or a closed pipe is an error, not a silent success.
+int check_stdout(int code) {
+  errno = 0;
+  std::cout.flush();
+  if (std::cout) return code;
+  const std::string reason = errno ? std::strerror(errno) : "write error";
+  return fail(ExitCode::usage, "cannot write to standard output (" + reason + "); free space or redirect it elsewhere");
 }
 
 }  // namespace
@@ -56,11 +70,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
-    return app.exit(e);  // --help, --version
+    return check_stdout(app.exit(e));  // --help, --version
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return check_stdout(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return check_stdout(app.exit(e));
   } catch (const CLI::ParseError& e) {
     std::string where = "torchbench-cli";
     for (const auto* sub : app.get_subcommands()) where += " " + sub->get_name();
@@ -68,7 +82,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    return action ? action() : static_cast<int>(ExitCode::ok);
+    return check_stdout(action ? action() : static_cast<int>(ExitCode::ok));
   } catch (const Error& e) {
     return fail(e.code(), e.what());
   } catch (const std::exception& e) {

@@ -66,10 +66,17 @@ Subcommand run_subcommand() {
             cmd.add_option("--variant-timeout", o.variant_timeout_seconds,
                            "Kill a variant's worker after this many seconds (recorded as failed)")
                 ->type_name("SECONDS");
+            auto memory_limit = std::make_shared<std::string>();
+            auto* memory_limit_option =
+                cmd.add_option("--variant-memory-limit", *memory_limit,
+                               "Memory limit of each variant's worker (RLIMIT_DATA), e.g. 2G or 512M: a variant "
+                               "that needs more fails with 'out of memory', the others go on")
+                    ->type_name("SIZE");
             cmd.add_option("-o,--output", o.output, "Write the JSON report to FILE ('-' for stdout)")
                 ->type_name("FILE");
             cmd.add_flag("-q,--quiet", o.quiet, "No progress lines on stderr");
-            return [options, model, model_option, schedule, precision, precision_option, gates] {
+            return [options, model, model_option, schedule, precision, precision_option, gates, memory_limit,
+                    memory_limit_option] {
               if (model_option->count() > 0) options->model = *model;
               for (const auto& [metric, texts] : *gates) {
                 for (const auto& text : texts) options->gates.push_back(parse_gate_rule(metric, text));
@@ -81,6 +88,13 @@ Subcommand run_subcommand() {
                   throw UsageError("--target-precision needs a percentage such as 1% (got '" + *precision + "')");
                 }
                 options->schedule.target_precision = *value;
+              }
+              if (memory_limit_option->count() > 0) {
+                options->variant_memory_limit_bytes = parse_byte_size(*memory_limit);
+                if (!options->variant_memory_limit_bytes) {
+                  throw UsageError("--variant-memory-limit needs a size such as 2G or 512M (got '" + *memory_limit +
+                                   "')");
+                }
               }
               return run::run_command(*options);
             };

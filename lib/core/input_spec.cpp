@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <utility>
 
 #include "util/errors.hpp"
 #include "util/strings.hpp"
@@ -30,6 +31,18 @@ std::string format_number(double value) {
     if (std::strtod(shorter, nullptr) == value) return shorter;
   }
   return buffer;
+}
+
+// The values an integer dtype holds. int64 stops at 2^53: range bounds are read as doubles,
+// which hold every integer only up to there.
+std::pair<double, double> integer_limits(DType dtype) {
+  switch (dtype) {
+    case DType::int8: return {-128, 127};
+    case DType::uint8: return {0, 255};
+    case DType::int16: return {-32768, 32767};
+    case DType::int32: return {-2147483648.0, 2147483647.0};
+    default: return {-9007199254740992.0, 9007199254740992.0};
+  }
 }
 
 }  // namespace
@@ -81,6 +94,14 @@ InputSpec parse_input_spec(std::string_view text) {
     if (empty) fail(original, "the range is empty");
     if (!is_floating(spec.dtype) && (r.low != std::floor(r.low) || r.high != std::floor(r.high))) {
       fail(original, "integer ranges need integer bounds");
+    }
+    if (!is_floating(spec.dtype) && spec.dtype != DType::boolean) {
+      const auto [lowest, highest] = integer_limits(spec.dtype);
+      const double top = r.high_inclusive ? r.high : r.high - 1;
+      if (r.low < lowest || top > highest) {
+        fail(original, std::string(dtype_name(spec.dtype)) + " holds " + format_number(lowest) + " to " +
+                           format_number(highest) + "; the range does not fit");
+      }
     }
   } else if (!is_floating(spec.dtype) && spec.dtype != DType::boolean) {
     fail(original, "integer inputs need a value range such as [0,100)");

@@ -20,7 +20,12 @@ ModelRef parse_model_ref(std::string_view text) {
   ModelRef ref;
   constexpr std::string_view prefix = "builtin:";
   if (!text.starts_with(prefix)) {
-    if (text.empty()) throw UsageError("the model path is empty");
+    if (text.empty()) throw UsageError("the model path is empty; give a TorchScript .pt file or builtin:NAME");
+    // The path goes into the worker's job and the report, both JSON.
+    if (!is_valid_utf8(text)) {
+      throw UsageError("the model path '" + std::string(text) +
+                       "' is not valid UTF-8, which a JSON report cannot hold; rename the file");
+    }
     ref.kind = ModelRef::Kind::file;
     ref.name = std::string(text);
     return ref;

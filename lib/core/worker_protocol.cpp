@@ -3,11 +3,13 @@
 #include <array>
 #include <cmath>
 
+#include "util/errors.hpp"
+
 namespace tb {
 namespace {
 
-constexpr std::array<const char*, 9> kStageNames = {"none",    "load",     "inputs", "passes",     "first_run",
-                                                    "measure", "accuracy", "crash",  "unsupported"};
+constexpr std::array<const char*, 10> kStageNames = {"none",    "load",     "inputs", "passes",      "first_run",
+                                                     "measure", "accuracy", "crash",  "unsupported", "out_of_memory"};
 
 FailureStage stage_from_string(const std::string& text) {
   for (std::size_t i = 0; i < kStageNames.size(); ++i) {
@@ -35,8 +37,10 @@ void from_json(const nlohmann::json& j, InputSpec& spec) { spec = parse_input_sp
 
 void to_json(nlohmann::json& j, const PassSpec& pass) { j = to_string(pass); }
 void from_json(const nlohmann::json& j, PassSpec& pass) {
-  const auto passes = parse_pass_list(j.get<std::string>());
-  pass = passes.at(0);
+  const auto text = j.get<std::string>();
+  const auto passes = parse_pass_list(text);
+  if (passes.size() != 1) throw UsageError("expected one pass, got '" + text + "'");
+  pass = passes[0];
 }
 
 void to_json(nlohmann::json& j, const TimingOptions& o) {
@@ -78,7 +82,8 @@ void to_json(nlohmann::json& j, const WorkerJob& job) {
        {"timing", job.timing},
        {"reference_outputs", job.reference_outputs},
        {"outputs_path", job.outputs_path},
-       {"fault", job.fault}};
+       {"fault", job.fault},
+       {"memory_limit_bytes", job.memory_limit_bytes ? nlohmann::json(*job.memory_limit_bytes) : nlohmann::json(nullptr)}};
 }
 void from_json(const nlohmann::json& j, WorkerJob& job) {
   j.at("model").get_to(job.model);
@@ -91,6 +96,9 @@ void from_json(const nlohmann::json& j, WorkerJob& job) {
   j.at("reference_outputs").get_to(job.reference_outputs);
   j.at("outputs_path").get_to(job.outputs_path);
   job.fault = j.value("fault", "");
+  if (const auto limit = j.find("memory_limit_bytes"); limit != j.end() && !limit->is_null()) {
+    job.memory_limit_bytes = limit->get<std::int64_t>();
+  }
 }
 
 void to_json(nlohmann::json& j, const WorkerResult& r) {

@@ -27,12 +27,16 @@ struct WorkerJob {
   std::string outputs_path;       // where this worker saves its outputs
   // Test-only fault injection (see docs/architecture.md): "", "segfault", "abort", "throw".
   std::string fault;
+  // --variant-memory-limit: the worker's RLIMIT_DATA, set before it loads the model.
+  std::optional<std::int64_t> memory_limit_bytes;
 };
 
 // Where a worker failed, which decides the exit code: a baseline that fails to load or
 // cannot run its inputs is a model/input error (3); anything else is a variant failure (4).
 // `unsupported`: a pass cannot work with this LibTorch or machine; the variant is skipped.
-enum class FailureStage { none, load, inputs, passes, first_run, measure, accuracy, crash, unsupported };
+// `out_of_memory`: an allocation failed at any stage; only this variant fails (a smaller
+// batch may still fit), even for the baseline.
+enum class FailureStage { none, load, inputs, passes, first_run, measure, accuracy, crash, unsupported, out_of_memory };
 
 struct WorkerResult {
   FailureStage failure = FailureStage::none;

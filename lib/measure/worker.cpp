@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <variant>
 
@@ -29,7 +30,9 @@
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 #include "util/line_pipe.hpp"
+#include "util/markup.hpp"
 #include "util/statistics.hpp"
+#include "util/strings.hpp"
 #include "util/subprocess.hpp"
 
 namespace tb::measure {
@@ -62,6 +65,30 @@ void inject_fault(const std::string& fault) {
   if (fault == "hang") {
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
+}
+
+// --variant-memory-limit: caps what this process allocates (RLIMIT_DATA: malloc, LibTorch's
+// CPU allocator, every private writable mapping). Not RLIMIT_AS: the address space also holds
+// what threads, malloc arenas and a GPU driver reserve without using, which would fail runs
+// that fit easily.
+void limit_memory(std::int64_t bytes) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_DATA, &limit) != 0) throw std::system_error(errno, std::generic_category(), "getrlimit");
+  limit.rlim_cur = static_cast<rlim_t>(bytes);
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_cur > limit.rlim_max) limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_DATA, &limit) != 0) {
+    throw std::system_error(errno, std::generic_category(), "cannot set the memory limit (setrlimit)");
+  }
+}
+
+// An allocation failed: std::bad_alloc from our code or the standard library, c10's
+// OutOfMemoryError, or the CPU allocator's plain c10::Error ("DefaultCPUAllocator: can't
+// allocate memory").
+bool is_out_of_memory(const std::exception& e) {
+  if (dynamic_cast<const std::bad_alloc*>(&e) || dynamic_cast<const c10::OutOfMemoryError*>(&e)) return true;
+  const std::string_view what = e.what();
+  return what.find("can't allocate memory") != std::string_view::npos ||
+         what.find("not enough memory") != std::string_view::npos;
 }
 
 // The median cost of timing an empty body with `timer`: what the harness adds to each sample.
@@ -112,6 +139,8 @@ class VariantSession {
   // Load, inputs, passes, first call, warm-up. False on failure (result() says why).
   bool prepare() {
     return guarded([&] {
+      result_.failure = FailureStage::load;
+      if (job_.memory_limit_bytes) limit_memory(*job_.memory_limit_bytes);
       const auto& passes = job_.variant.passes;
       result_.failure = FailureStage::passes;
       context_.device = with_index(c10::Device(job_.device));
@@ -267,11 +296,25 @@ class VariantSession {
       result_.failure = FailureStage::unsupported;
       result_.error = e.what();
     } catch (const std::exception& e) {
-      result_.error = message_of(e);
+      result_.error = printable(message_of(e));
       if (const auto* error = dynamic_cast<const Error*>(&e)) result_.error_exit_code = static_cast<int>(error->code());
       if (result_.failure == FailureStage::none) result_.failure = FailureStage::crash;
+      if (is_out_of_memory(e)) {
+        result_.error = out_of_memory_message(to_string(result_.failure), result_.error);
+        result_.failure = FailureStage::out_of_memory;
+      }
     }
     return false;
+  }
+
+  std::string out_of_memory_message(const char* stage, const std::string& error) const {
+    if (!job_.memory_limit_bytes) {
+      return std::string("the worker ran out of memory in ") + stage + ": " + error +
+             "; lower the batch, or free memory for it";
+    }
+    return std::string("the worker ran out of memory in ") + stage + " (--variant-memory-limit " +
+           format_byte_size(*job_.memory_limit_bytes) + "): " + error +
+           "; raise --variant-memory-limit or lower the batch";
   }
 
   WorkerJob job_;
@@ -297,7 +340,8 @@ WorkerResult run_variant(const WorkerJob& job) {
 namespace {
 
 int write_result(const std::filesystem::path& path, const WorkerResult& result) {
-  write_file_atomic(path, nlohmann::json(result).dump());
+  // A model's error message may hold any bytes; JSON holds UTF-8 (the rest becomes U+FFFD).
+  write_file_atomic(path, nlohmann::json(result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   return 0;
 }
 
@@ -306,7 +350,9 @@ int serve(const WorkerJob& job, const std::filesystem::path& result_path) {
   VariantSession session(job);
   if (!session.prepare()) return write_result(result_path, session.result());
   const nlohmann::json ready = {{"reply", "ready"}, {"result", session.result()}};
-  if (!write_line(kReplyFd, ready.dump())) return 0;  // the parent is gone
+  if (!write_line(kReplyFd, ready.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) {
+    return 0;  // the parent is gone
+  }
   LineReader commands(STDIN_FILENO);
   std::string line;
   while (commands.read_line(line) == ReadStatus::line) {

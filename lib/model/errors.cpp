@@ -8,6 +8,23 @@
 #include "util/strings.hpp"
 
 namespace tb::model {
+namespace {
+
+// c10's CAFFE_ENFORCE messages start with where and what failed in LibTorch's source,
+// "[enforce fail at alloc_cpu.cpp:127] err == 0. ", before the sentence that means something
+// to the user (and the condition can be empty: "[enforce fail at inline_container.cc:230] . ").
+std::string without_enforce_prefix(const std::string& line) {
+  constexpr std::string_view kPrefix = "[enforce fail at ";
+  if (!line.starts_with(kPrefix)) return line;
+  const auto close = line.find("] ");
+  if (close == std::string::npos) return line;
+  const auto sentence = line.find(". ", close);
+  if (sentence == std::string::npos) return line;
+  const auto rest = trim(std::string_view(line).substr(sentence + 2));
+  return rest.empty() ? line : std::string(rest);
+}
+
+}  // namespace
 
 std::string first_line(const std::exception& error) {
   std::string message;
@@ -27,7 +44,7 @@ std::string first_line(const std::exception& error) {
   if (message.find("The following operation failed in the TorchScript interpreter") != std::string::npos) {
     return lines.back();
   }
-  return lines.front();
+  return without_enforce_prefix(lines.front());
 }
 
 }  // namespace tb::model

@@ -1,5 +1,7 @@
 #include "model/torchscript_model.hpp"
 
+#include <torch/version.h>
+
 #include <nlohmann/json.hpp>
 
 #include "model/errors.hpp"
@@ -53,27 +55,36 @@ std::vector<InputSpec> parse_input_metadata(const std::filesystem::path& path, c
     for (const auto& item : json.at("inputs")) inputs.push_back(parse_input_spec(item.get<std::string>()));
     return inputs;
   } catch (const std::exception& e) {
-    throw ModelError("invalid " + where + ": " + e.what());
+    throw ModelError("invalid " + where + ": " + e.what() +
+                     "; re-export the model with valid metadata (format: docs/report-schema.md)");
   }
 }
 
-// What LibTorch's loader messages mean for someone holding the file.
+constexpr std::string_view kReexport = "export the model with torch.jit.script or torch.jit.trace, then torch.jit.save";
+
+// What LibTorch's loader messages mean for someone holding the file, and what to do.
 struct LoadErrorHint {
   std::string_view loader_says;
   std::string_view meaning;
+  std::string_view fix = kReexport;
 };
 constexpr LoadErrorHint kLoadErrorHints[] = {
     {"constants.pkl", "a torch.save file (a state_dict or a pickled nn.Module), not TorchScript"},
     {"hasRecord(\"version\")", "a zip archive without a TorchScript version record"},
     {"failed finding central directory", "not a zip archive, or a truncated one"},
     {"failed reading zip archive", "not a readable zip archive"},
+    {"maximum supported version for reading", "saved by a newer PyTorch than this LibTorch " TORCH_VERSION,
+     "save it with PyTorch " TORCH_VERSION " or older, or build torchbench-cli against a newer LibTorch"},
 };
 
+// "MEANING (REASON); FIX", or "REASON; FIX" when no hint applies.
 std::string explain_load_error(const std::string& reason) {
   for (const auto& hint : kLoadErrorHints) {
-    if (reason.find(hint.loader_says) != std::string::npos) return std::string(hint.meaning) + " (" + reason + ")";
+    if (reason.find(hint.loader_says) != std::string::npos) {
+      return std::string(hint.meaning) + " (" + reason + "); " + std::string(hint.fix);
+    }
   }
-  return reason;
+  return reason + "; " + std::string(kReexport);
 }
 
 }  // namespace
@@ -88,8 +99,7 @@ std::unique_ptr<Model> load_torchscript_file(const std::filesystem::path& path) 
     // Keep the first sentence: LibTorch's zip reader appends a paragraph of speculation.
     auto reason = first_line(e);
     if (const auto end = reason.find(". "); end != std::string::npos) reason.resize(end);
-    throw ModelError("cannot load '" + path.string() + "' as a TorchScript archive: " + explain_load_error(reason) +
-                     "; export the model with torch.jit.script or torch.jit.trace, then torch.jit.save");
+    throw ModelError("cannot load '" + path.string() + "' as a TorchScript archive: " + explain_load_error(reason));
   }
   if (!module.find_method("forward")) {
     throw ModelError("'" + path.string() + "' has no forward method to benchmark");

@@ -198,7 +198,10 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
                                                                 : nlohmann::json(nullptr)}}},
         {"gates", gates},
         {"variant_timeout_seconds", config.variant_timeout_seconds ? nlohmann::json(*config.variant_timeout_seconds)
-                                                                   : nlohmann::json(nullptr)}}},
+                                                                   : nlohmann::json(nullptr)},
+        {"variant_memory_limit_bytes", config.variant_memory_limit_bytes
+                                           ? nlohmann::json(*config.variant_memory_limit_bytes)
+                                           : nlohmann::json(nullptr)}}},
       {"results", results},
       {"summary",
        {{"ok", ok},

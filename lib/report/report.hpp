@@ -65,6 +65,7 @@ struct RunConfig {
   std::optional<double> variant_timeout_seconds;
   ScheduleOptions schedule;
   std::vector<GateRule> gates;
+  std::optional<std::int64_t> variant_memory_limit_bytes;
 };
 
 // The whole report: schema_version, tool, created_at, environment, config, results, summary.

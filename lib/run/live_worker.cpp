@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "util/atomic_file.hpp"
+#include "util/markup.hpp"
 #include "util/strings.hpp"
 
 namespace tb::run {
@@ -173,8 +174,18 @@ void LiveWorker::fail_from_process(const ProcessOutcome& process) {
   }
   outcome_.status = "failed";
   outcome_.error = "worker " + process.describe();
+  // We kill with SIGKILL only on a timeout or an interrupt, which say so themselves.
+  if (process.signaled && process.signal == SIGKILL) {
+    outcome_.error += " from outside the run (the kernel's out-of-memory killer does this; --variant-memory-limit "
+                      "turns running out of memory into an error instead)";
+  } else if (process.signaled && job_.memory_limit_bytes) {
+    outcome_.error += " (with --variant-memory-limit " + format_byte_size(*job_.memory_limit_bytes) +
+                      ", a failed allocation can end this way)";
+  }
   if (outcome_.result) outcome_.result->failure = FailureStage::crash;
-  if (const auto line = last_line(path_with(stem_, ".log")); !line.empty()) outcome_.error += "; last output: " + line;
+  if (const auto line = last_line(path_with(stem_, ".log")); !line.empty()) {
+    outcome_.error += "; last output: " + printable(line);
+  }
 }
 
 }  // namespace tb::run

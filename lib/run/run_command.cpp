@@ -1,6 +1,9 @@
 #include "run/run_command.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -24,6 +27,7 @@
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 #include "util/interrupt.hpp"
+#include "util/markup.hpp"
 #include "util/statistics.hpp"
 #include "util/strings.hpp"
 #include "util/subprocess.hpp"
@@ -92,8 +96,10 @@ void check_gate_rules(const std::vector<GateRule>& rules, const std::vector<Vari
   for (const auto& rule : rules) {
     if (rule.variant.empty()) continue;
     if (std::find(names.begin(), names.end(), rule.variant) == names.end()) {
+      std::vector<std::string_view> variant_names;
+      for (const auto& v : variants) variant_names.push_back(v.name);
       throw UsageError(std::string(option_name(rule.metric)) + ": no variant is named '" + rule.variant + "'" +
-                       did_you_mean(rule.variant, views));
+                       did_you_mean(rule.variant, views) + "; variants: " + join(variant_names, ", "));
     }
     if (rule.variant == baseline) {
       throw UsageError(std::string(option_name(rule.metric)) + ": '" + rule.variant +
@@ -271,8 +277,12 @@ int run_command(const RunOptions& options) {
   validate(options.timing);
   validate(options.schedule);
   if (options.seed < 0) throw UsageError("--seed must be 0 or more");
-  if (options.variant_timeout_seconds && !(*options.variant_timeout_seconds > 0)) {
-    throw UsageError("--variant-timeout must be more than 0 seconds");
+  if (options.variant_timeout_seconds &&
+      !(*options.variant_timeout_seconds > 0 && std::isfinite(*options.variant_timeout_seconds))) {
+    throw UsageError("--variant-timeout must be a number of seconds more than 0 (leave it out for no limit)");
+  }
+  if (options.variant_memory_limit_bytes && *options.variant_memory_limit_bytes <= 0) {
+    throw UsageError("--variant-memory-limit must be more than 0 bytes (leave it out for no limit)");
   }
   if (!options.output.empty() && options.output != "-") check_writable_destination(options.output);
   model::check_model_ref(model_ref);
@@ -293,6 +303,7 @@ int run_command(const RunOptions& options) {
     job.seed = static_cast<std::uint64_t>(options.seed);
     job.timing = options.timing;
     job.fault = injected_fault(variant.name);
+    job.memory_limit_bytes = options.variant_memory_limit_bytes;
     jobs.push_back(std::move(job));
   }
   const WorkerSettings settings{current_executable(), work_dir.path(), options.variant_timeout_seconds,
@@ -316,7 +327,8 @@ int run_command(const RunOptions& options) {
                                                                                : ExitCode::ok);
 
   std::ostream& table_stream = options.output == "-" ? std::cerr : std::cout;
-  table_stream << "\nmodel " << model_ref.text() << " on " << options.device << "\n"
+  // The path is the user's, but may hold anything a file name can: no terminal control.
+  table_stream << "\nmodel " << printable(model_ref.text()) << " on " << options.device << "\n"
                << report::render_table(outcomes, options.timing, options.schedule);
   for (const auto& warning : warnings) table_stream << "  warning: " << warning << "\n";
   table_stream << std::flush;
@@ -324,12 +336,20 @@ int run_command(const RunOptions& options) {
   if (!options.output.empty()) {
     report::RunConfig config{model_ref.text(), options.inputs, variants, variants[baseline].name,
                              options.device, static_cast<std::uint64_t>(options.seed), options.timing,
-                             options.variant_timeout_seconds, options.schedule, options.gates};
+                             options.variant_timeout_seconds, options.schedule, options.gates,
+                             options.variant_memory_limit_bytes};
     const auto environment =
         report::environment_json(read_system_info(), measure::libtorch_info(), options.device);
-    const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by, warnings).dump(2) + "\n";
+    const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by, warnings)
+                          .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                      "\n";  // invalid UTF-8 (a model's own error message) becomes U+FFFD
     if (options.output == "-") {
+      errno = 0;
       std::cout << text << std::flush;
+      if (!std::cout) {
+        throw UsageError(std::string("cannot write the report to standard output (") +
+                         (errno ? std::strerror(errno) : "write error") + "); free space or give -o FILE");
+      }
     } else {
       write_file_atomic(options.output, text);
       if (!options.quiet) std::cerr << "report written to " << options.output << "\n";

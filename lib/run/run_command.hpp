@@ -24,6 +24,7 @@ struct RunOptions {
   ScheduleOptions schedule;
   std::vector<GateRule> gates;        // --max-abs-err, --max-rel-err, --min-cosine
   std::optional<double> variant_timeout_seconds;
+  std::optional<std::int64_t> variant_memory_limit_bytes;  // RLIMIT_DATA of each worker
   std::string output;                 // "" no report file, "-" stdout
   bool quiet = false;                 // no progress lines
 };

@@ -32,7 +32,8 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
     const int saved = errno;
     ::close(fd);
     ::unlink(temp.c_str());
-    throw UsageError("cannot write '" + path.string() + "' (" + what + "): " + std::strerror(saved));
+    throw UsageError("cannot write '" + path.string() + "' (" + what + "): " + std::strerror(saved) +
+                     "; free space or choose another path");
   };
   std::size_t written = 0;
   while (written < content.size()) {

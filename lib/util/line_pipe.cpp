@@ -25,7 +25,8 @@ ReadStatus LineReader::read_line(std::string& line, std::optional<std::chrono::d
     if (timeout) {
       const auto left = *timeout - (clock::now() - start);
       if (left <= std::chrono::duration<double>::zero()) return ReadStatus::timeout;
-      wait_ms = std::clamp(static_cast<int>(std::chrono::duration<double, std::milli>(left).count()) + 1, 1, 50);
+      // Clamped as a double: a huge timeout does not fit in an int.
+      wait_ms = static_cast<int>(std::clamp(std::chrono::duration<double, std::milli>(left).count() + 1, 1.0, 50.0));
     }
     pollfd entry{fd_, POLLIN, 0};
     const int ready = poll(&entry, 1, wait_ms);

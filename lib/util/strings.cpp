@@ -1,9 +1,11 @@
 #include "util/strings.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <numeric>
@@ -55,6 +57,73 @@ std::optional<double> parse_double(std::string_view text) {
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc() || ptr != end || !std::isfinite(value)) return std::nullopt;
   return value;
+}
+
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      length = 2, code = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      length = 3, code = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      length = 4, code = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kSmallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += length;
+  }
+  return true;
+}
+
+std::optional<std::int64_t> parse_byte_size(std::string_view text) {
+  text = trim(text);
+  const auto unit_start = text.find_first_not_of("0123456789.");
+  const auto number = parse_double(text.substr(0, unit_start));
+  if (!number) return std::nullopt;
+  std::string unit;
+  if (unit_start != std::string_view::npos) {
+    for (const char c : trim(text.substr(unit_start))) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  static constexpr std::string_view kPrefixes = "kmgt";
+  double scale = 1;
+  if (!unit.empty() && unit != "b") {
+    const auto power = kPrefixes.find(unit[0]);
+    const auto rest = std::string_view(unit).substr(1);
+    if (power == std::string_view::npos || !(rest.empty() || rest == "b" || rest == "ib")) return std::nullopt;
+    scale = std::pow(1024.0, static_cast<double>(power + 1));
+  }
+  const double bytes = std::floor(*number * scale);
+  // 2^63 is the first double past int64's maximum.
+  if (!(bytes >= 1) || bytes >= 9223372036854775808.0) return std::nullopt;
+  return static_cast<std::int64_t>(bytes);
+}
+
+std::string format_byte_size(std::int64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (std::abs(value) >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4g %s", value, kUnits[unit]);
+  return buffer;
 }
 
 namespace {

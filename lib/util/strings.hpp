@@ -22,6 +22,18 @@ std::optional<double> parse_double(std::string_view text);
 // ambiguous). Nullopt for anything else, including a non-finite number.
 std::optional<double> parse_percent(std::string_view text);
 
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF): what JSON strings can carry.
+bool is_valid_utf8(std::string_view text);
+
+// "2G", "512M", "1.5GiB", "4096" -> bytes. Units are powers of 1024 (K, M, G, T, written
+// alone or followed by "B" or "iB", any case); no unit means bytes. Nullopt for anything
+// else, for less than one byte and for more than fits in int64.
+std::optional<std::int64_t> parse_byte_size(std::string_view text);
+
+// Bytes for people: "2 GiB", "1.5 GiB", "512 MiB", "100 B" (four significant digits).
+std::string format_byte_size(std::int64_t bytes);
+
 // The items separated by `separator`: join({"a", "b"}, ", ") == "a, b".
 std::string join(std::span<const std::string_view> items, std::string_view separator);
 std::string join(std::span<const std::string> items, std::string_view separator);

@@ -1,15 +1,22 @@
 #include "util/temp_dir.hpp"
 
+#include <cerrno>
 #include <cstdlib>
-#include <stdexcept>
+#include <cstring>
 #include <string>
+
+#include "util/errors.hpp"
 
 namespace tb {
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string pattern = (std::filesystem::path(base && *base ? base : "/tmp") / "torchbench-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary directory in " + pattern);
+  const std::filesystem::path parent = base && *base ? base : "/tmp";
+  std::string pattern = (parent / "torchbench-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) {
+    throw UsageError("cannot create a scratch directory in '" + parent.string() + "' (" + std::strerror(errno) +
+                     "); set TMPDIR to a writable directory");
+  }
   path_ = pattern;
 }
 

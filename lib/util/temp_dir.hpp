@@ -5,7 +5,7 @@
 namespace tb {
 
 // A private directory under $TMPDIR (or /tmp), removed with everything in it on
-// destruction. Throws std::runtime_error when it cannot be created.
+// destruction. Throws UsageError when it cannot be created.
 class TempDir {
  public:
   TempDir();

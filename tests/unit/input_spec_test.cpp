@@ -189,6 +189,18 @@ TEST_CASE("invalid specs throw UsageError with a helpful message", "[input_spec]
     CHECK_THROWS_AS(parse_input_spec("4:int64[a,3)"), tb::UsageError);
     CHECK_THAT(parse_error("4:int64[a,3)"), tbtest::contains("numbers"));
   }
+  SECTION("integer ranges must fit the dtype") {
+    CHECK_THAT(parse_error("1x8:int8[0,1000)"), tbtest::contains("int8 holds -128 to 127"));
+    CHECK_THROWS_AS(parse_input_spec("1x8:uint8[-1,10)"), tb::UsageError);
+    CHECK_THROWS_AS(parse_input_spec("1x8:uint8[0,256]"), tb::UsageError);
+    CHECK(parse_input_spec("1x8:uint8[0,256)").range->high == 256);  // exclusive: 255 is the top
+    CHECK(parse_input_spec("1x8:int8[-128,127]").range->low == -128);
+    // Bounds past 2^53 would not survive the cast to int64 when the inputs are generated.
+    CHECK_THROWS_AS(parse_input_spec("1x8:int64[0,1e300]"), tb::UsageError);
+    CHECK_THROWS_AS(parse_input_spec("1x8:int64[0,9223372036854775807]"), tb::UsageError);
+    CHECK(parse_input_spec("1x8:int64[0,9007199254740992]").range.has_value());
+    CHECK(parse_input_spec("1x8:float32[0,1e300)").range.has_value());  // floats are not limited
+  }
   SECTION("a shape too large to count") {
     CHECK_THROWS_AS(parse_input_spec("4294967296x4294967296"), tb::UsageError);
     CHECK_THAT(parse_error("4294967296x4294967296"), tbtest::contains("too large"));

@@ -122,3 +122,40 @@ TEST_CASE("join puts the separator between items only", "[strings]") {
   CHECK(tb::join(strings, ", ") == "x");
   CHECK(tb::join(std::vector<std::string>{}, ", ").empty());
 }
+
+TEST_CASE("parse_byte_size", "[strings]") {
+  CHECK(tb::parse_byte_size("4096") == 4096);
+  CHECK(tb::parse_byte_size("2G") == 2LL << 30);
+  CHECK(tb::parse_byte_size("2g") == 2LL << 30);
+  CHECK(tb::parse_byte_size("2GiB") == 2LL << 30);
+  CHECK(tb::parse_byte_size(" 512 MB ") == 512LL << 20);
+  CHECK(tb::parse_byte_size("1.5G") == 3LL << 29);
+  CHECK(tb::parse_byte_size("64k") == 64 << 10);
+  CHECK(tb::parse_byte_size("1T") == 1LL << 40);
+  CHECK(tb::parse_byte_size("100B") == 100);
+  for (const char* bad : {"", "G", "0", "0.1", "-1G", "1e9", "2X", "2GG", "2 G B", "nan", "inf", "1.5.2G",
+                          "9000000000G"}) {
+    INFO(bad);
+    CHECK_FALSE(tb::parse_byte_size(bad).has_value());
+  }
+}
+
+TEST_CASE("format_byte_size", "[strings]") {
+  CHECK(tb::format_byte_size(100) == "100 B");
+  CHECK(tb::format_byte_size(2LL << 30) == "2 GiB");
+  CHECK(tb::format_byte_size(3LL << 29) == "1.5 GiB");
+  CHECK(tb::format_byte_size(512LL << 20) == "512 MiB");
+  CHECK(tb::format_byte_size(1023) == "1023 B");
+}
+
+TEST_CASE("is_valid_utf8", "[strings]") {
+  CHECK(tb::is_valid_utf8(""));
+  CHECK(tb::is_valid_utf8("plain ascii"));
+  CHECK(tb::is_valid_utf8("ünïcödé \xe2\x82\xac \xf0\x9f\x98\x80"));  // 2-, 3- and 4-byte sequences
+  CHECK_FALSE(tb::is_valid_utf8("bad\xffname"));
+  CHECK_FALSE(tb::is_valid_utf8("\xc3"));              // cut short
+  CHECK_FALSE(tb::is_valid_utf8("\xc0\xaf"));          // overlong '/'
+  CHECK_FALSE(tb::is_valid_utf8("\xed\xa0\x80"));      // a UTF-16 surrogate
+  CHECK_FALSE(tb::is_valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  CHECK_FALSE(tb::is_valid_utf8("\x80"));              // a continuation byte alone
+}

@@ -41,6 +41,7 @@ WorkerJob full_job() {
   job.reference_outputs = "/tmp/run/baseline.outputs";
   job.outputs_path = "/tmp/run/fast.outputs";
   job.fault = "segfault";
+  job.memory_limit_bytes = 2147483648LL;  // 2 GiB
   return job;
 }
 
@@ -112,6 +113,7 @@ TEST_CASE("WorkerJob round trip keeps every field", "[worker_protocol]") {
   CHECK(back.reference_outputs == job.reference_outputs);
   CHECK(back.outputs_path == job.outputs_path);
   CHECK(back.fault == "segfault");
+  CHECK(back.memory_limit_bytes == job.memory_limit_bytes);
 }
 
 TEST_CASE("WorkerJob JSON layout", "[worker_protocol]") {
@@ -130,6 +132,22 @@ TEST_CASE("WorkerJob JSON layout", "[worker_protocol]") {
     const auto back = round_trip(job);
     CHECK(back.variant.name == "plain");
     CHECK(back.variant.passes.empty());
+  }
+  SECTION("the memory limit is optional and null when unset") {
+    CHECK(j.at("memory_limit_bytes") == 2147483648LL);
+    auto without = j;
+    without.erase("memory_limit_bytes");
+    CHECK_FALSE(without.get<WorkerJob>().memory_limit_bytes.has_value());
+    without["memory_limit_bytes"] = nullptr;
+    CHECK_FALSE(without.get<WorkerJob>().memory_limit_bytes.has_value());
+  }
+  SECTION("each entry of passes is exactly one pass (found by fuzz/fuzz_worker_protocol)") {
+    for (const char* bad : {"", " ", "a,b"}) {
+      INFO(bad);
+      auto job = j;
+      job["passes"] = nlohmann::json::array({bad});
+      CHECK_THROWS_AS(job.get<WorkerJob>(), tb::UsageError);
+    }
   }
   SECTION("a bad input spec in a job is a UsageError") {
     auto bad = j;
@@ -219,7 +237,8 @@ TEST_CASE("failure stages round trip by name", "[worker_protocol]") {
       {FailureStage::none, "none"},         {FailureStage::load, "load"},
       {FailureStage::inputs, "inputs"},     {FailureStage::passes, "passes"},
       {FailureStage::first_run, "first_run"}, {FailureStage::measure, "measure"},
-      {FailureStage::accuracy, "accuracy"}, {FailureStage::crash, "crash"}};
+      {FailureStage::accuracy, "accuracy"}, {FailureStage::crash, "crash"},
+      {FailureStage::unsupported, "unsupported"}, {FailureStage::out_of_memory, "out_of_memory"}};
   for (const auto& [stage, name] : stages) {
     INFO(name);
     CHECK(std::string(tb::to_string(stage)) == name);
