@@ -23,22 +23,8 @@ log() { echo "fuzz: $*" >&2; }
 
 # --- clang and libFuzzer: the versionless Debian names (clang 14 on Debian 12, 19 on 13) ----
 packages=(clang libclang-rt-dev cmake ninja-build nlohmann-json3-dev libfmt-dev libboost-dev)
-missing=()
-for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
-    echo "fuzz: missing Debian packages: ${missing[*]}" >&2
-    echo "fuzz: install them with: sudo apt-get install ${missing[*]}" >&2
-    exit 2
-  fi
-fi
+source scripts/lib/debian_packages.sh
+ensure_debian_packages fuzz "${packages[@]}"
 
 # --- Configure and build (no LibTorch: only tb_util, tb_core, tb_report and fuzz/) ----------
 log "building the harnesses in $build_dir"

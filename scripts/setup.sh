@@ -20,22 +20,8 @@ packages=(g++ cmake ninja-build ccache git libcli11-dev nlohmann-json3-dev libfm
 if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -m ensurepip --version >/dev/null 2>&1; then
   packages+=(python3 python3-venv)
 fi
-missing=()
-for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
-    echo "setup: missing Debian packages: ${missing[*]}" >&2
-    echo "setup: install them with: sudo apt-get install ${missing[*]}" >&2
-    exit 2
-  fi
-fi
+source scripts/lib/debian_packages.sh
+ensure_debian_packages setup "${packages[@]}"
 
 # --- Python venv with LibTorch ------------------------------------------------------------
 torch_spec=${TB_TORCH_SPEC:-torch==2.13.0}

@@ -41,6 +41,7 @@ std::pair<double, double> integer_limits(DType dtype) {
     case DType::uint8: return {0, 255};
     case DType::int16: return {-32768, 32767};
     case DType::int32: return {-2147483648.0, 2147483647.0};
+    case DType::boolean: return {0, 1};
     default: return {-9007199254740992.0, 9007199254740992.0};
   }
 }
@@ -95,7 +96,7 @@ InputSpec parse_input_spec(std::string_view text) {
     if (!is_floating(spec.dtype) && (r.low != std::floor(r.low) || r.high != std::floor(r.high))) {
       fail(original, "integer ranges need integer bounds");
     }
-    if (!is_floating(spec.dtype) && spec.dtype != DType::boolean) {
+    if (!is_floating(spec.dtype)) {
       const auto [lowest, highest] = integer_limits(spec.dtype);
       const double top = r.high_inclusive ? r.high : r.high - 1;
       if (r.low < lowest || top > highest) {

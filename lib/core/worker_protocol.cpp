@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 
 #include "util/errors.hpp"
 
@@ -28,6 +30,40 @@ double number_or_nan(const nlohmann::json& j, const char* key) {
   return v.is_null() ? std::nan("") : v.get<double>();
 }
 
+// Integers are read exactly: a JSON float, or an integer outside the field's range, is an
+// error (nlohmann's own conversion of 1e300 to an int64 is undefined behaviour).
+template <class Int>
+void get_int(const nlohmann::json& value, Int& out) {
+  bool fits = false;
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<std::uint64_t>();
+    fits = v <= static_cast<std::uint64_t>(std::numeric_limits<Int>::max());
+    if (fits) out = static_cast<Int>(v);
+  } else if (value.is_number_integer()) {
+    const auto v = value.get<std::int64_t>();
+    fits = std::is_signed_v<Int> ? v >= static_cast<std::int64_t>(std::numeric_limits<Int>::min()) &&
+                                       static_cast<std::uint64_t>(v) <= static_cast<std::uint64_t>(std::numeric_limits<Int>::max())
+                                 : v >= 0;
+    if (fits) out = static_cast<Int>(v);
+  }
+  if (!fits) throw UsageError("worker message: " + value.dump() + " is not an integer of the expected range");
+}
+
+template <class Int>
+void get_ints(const nlohmann::json& value, std::vector<Int>& out) {
+  if (!value.is_array()) throw UsageError("worker message: expected an array of integers");
+  out.assign(value.size(), 0);
+  for (std::size_t i = 0; i < value.size(); ++i) get_int(value[i], out[i]);
+}
+
+template <class Int>
+std::optional<Int> optional_int(const nlohmann::json& value) {
+  if (value.is_null()) return std::nullopt;
+  Int out{};
+  get_int(value, out);
+  return out;
+}
+
 }  // namespace
 
 const char* to_string(FailureStage stage) { return kStageNames[static_cast<std::size_t>(stage)]; }
@@ -49,12 +85,12 @@ void to_json(nlohmann::json& j, const TimingOptions& o) {
        {"max_seconds", o.max_seconds},   {"max_iters", o.max_iters}};
 }
 void from_json(const nlohmann::json& j, TimingOptions& o) {
-  j.at("warmup_iters").get_to(o.warmup_iters);
+  get_int(j.at("warmup_iters"), o.warmup_iters);
   j.at("warmup_seconds").get_to(o.warmup_seconds);
-  j.at("min_iters").get_to(o.min_iters);
+  get_int(j.at("min_iters"), o.min_iters);
   j.at("min_seconds").get_to(o.min_seconds);
   j.at("max_seconds").get_to(o.max_seconds);
-  j.at("max_iters").get_to(o.max_iters);
+  get_int(j.at("max_iters"), o.max_iters);
 }
 
 void to_json(nlohmann::json& j, const AccuracyStats& s) {
@@ -68,7 +104,7 @@ void from_json(const nlohmann::json& j, AccuracyStats& s) {
   s.max_abs_err = number_or_nan(j, "max_abs_err");
   s.max_rel_err = number_or_nan(j, "max_rel_err");
   s.cosine = number_or_nan(j, "cosine");
-  j.at("values_compared").get_to(s.count);
+  get_int(j.at("values_compared"), s.count);
   j.at("non_finite").get_to(s.non_finite);
 }
 
@@ -91,13 +127,13 @@ void from_json(const nlohmann::json& j, WorkerJob& job) {
   j.at("variant").get_to(job.variant.name);
   j.at("passes").get_to(job.variant.passes);
   j.at("device").get_to(job.device);
-  j.at("seed").get_to(job.seed);
+  get_int(j.at("seed"), job.seed);
   j.at("timing").get_to(job.timing);
   j.at("reference_outputs").get_to(job.reference_outputs);
   j.at("outputs_path").get_to(job.outputs_path);
   job.fault = j.value("fault", "");
   if (const auto limit = j.find("memory_limit_bytes"); limit != j.end() && !limit->is_null()) {
-    job.memory_limit_bytes = limit->get<std::int64_t>();
+    job.memory_limit_bytes = optional_int<std::int64_t>(*limit);
   }
 }
 
@@ -133,30 +169,32 @@ void to_json(nlohmann::json& j, const WorkerResult& r) {
 void from_json(const nlohmann::json& j, WorkerResult& r) {
   r.failure = stage_from_string(j.at("failure").get<std::string>());
   j.at("error").get_to(r.error);
-  j.at("error_exit_code").get_to(r.error_exit_code);
+  get_int(j.at("error_exit_code"), r.error_exit_code);
   j.at("inputs").get_to(r.inputs);
-  j.at("batch").get_to(r.batch);
+  get_int(j.at("batch"), r.batch);
   j.at("timer").get_to(r.timer);
   j.at("samples_ms").get_to(r.samples_ms);
   j.at("host_samples_ms").get_to(r.host_samples_ms);
-  j.at("round_sizes").get_to(r.round_sizes);
-  j.at("round_positions").get_to(r.round_positions);
+  get_ints(j.at("round_sizes"), r.round_sizes);
+  get_ints(j.at("round_positions"), r.round_positions);
   j.at("timer_overhead_ms").get_to(r.timer_overhead_ms);
-  if (!j.at("model_size_bytes").is_null()) r.model_size_bytes = j.at("model_size_bytes").get<std::int64_t>();
+  r.model_size_bytes = optional_int<std::int64_t>(j.at("model_size_bytes"));
   j.at("load_ms").get_to(r.load_ms);
   j.at("prepare_ms").get_to(r.prepare_ms);
   j.at("cold_ms").get_to(r.cold_ms);
-  j.at("warmup_iters").get_to(r.warmup_iters);
+  get_int(j.at("warmup_iters"), r.warmup_iters);
   j.at("warmup_ms").get_to(r.warmup_ms);
-  j.at("threads").get_to(r.threads);
-  j.at("interop_threads").get_to(r.interop_threads);
+  get_int(j.at("threads"), r.threads);
+  get_int(j.at("interop_threads"), r.interop_threads);
   if (!j.at("accuracy").is_null()) r.accuracy = j.at("accuracy").get<AccuracyStats>();
   j.at("accuracy_note").get_to(r.accuracy_note);
   j.at("pass_notes").get_to(r.pass_notes);
-  j.at("output_shapes").get_to(r.output_shapes);
-  j.at("peak_rss_bytes").get_to(r.peak_rss_bytes);
-  if (!j.at("device_peak_allocated_bytes").is_null()) r.device_peak_allocated_bytes = j.at("device_peak_allocated_bytes").get<std::int64_t>();
-  if (!j.at("device_peak_reserved_bytes").is_null()) r.device_peak_reserved_bytes = j.at("device_peak_reserved_bytes").get<std::int64_t>();
+  r.output_shapes.clear();
+  if (!j.at("output_shapes").is_array()) throw UsageError("worker message: output_shapes must be an array");
+  for (const auto& shape : j.at("output_shapes")) get_ints(shape, r.output_shapes.emplace_back());
+  get_int(j.at("peak_rss_bytes"), r.peak_rss_bytes);
+  r.device_peak_allocated_bytes = optional_int<std::int64_t>(j.at("device_peak_allocated_bytes"));
+  r.device_peak_reserved_bytes = optional_int<std::int64_t>(j.at("device_peak_reserved_bytes"));
   r.runtime = j.at("runtime");
 }
 

@@ -18,7 +18,7 @@ std::uint64_t mix(std::uint64_t x) {
 at::Tensor make_block(const InputSpec& spec, c10::IntArrayRef shape, std::uint64_t seed) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   const auto target = to_scalar_type(spec.dtype);
-  if (spec.dtype == DType::boolean) {
+  if (spec.dtype == DType::boolean && !spec.range) {
     return at::randint(0, 2, shape, gen, at::TensorOptions().dtype(at::kLong)).to(target);
   }
   if (is_floating(spec.dtype)) {
@@ -27,7 +27,7 @@ at::Tensor make_block(const InputSpec& spec, c10::IntArrayRef shape, std::uint64
     const auto& r = *spec.range;
     return (at::rand(shape, gen, options) * (r.high - r.low) + r.low).to(target);
   }
-  const auto& r = *spec.range;  // parse_input_spec requires a range for integers
+  const auto& r = *spec.range;  // parse_input_spec requires a range for integers (bool: optional)
   const auto high = static_cast<std::int64_t>(r.high) + (r.high_inclusive ? 1 : 0);
   return at::randint(static_cast<std::int64_t>(r.low), high, shape, gen, at::TensorOptions().dtype(at::kLong))
       .to(target);

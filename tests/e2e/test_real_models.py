@@ -258,9 +258,11 @@ print(json.dumps({"cosine": torch.nn.functional.cosine_similarity(ours, referenc
             self.assertEqual(rows["optimized"][4], bench_passes.fmt_ms(optimized["stats"]["p99_ms"]))
             self.assertEqual(rows["optimized"][5], "%.1f" % optimized["throughput_per_s"])
             self.assertEqual(rows["optimized"][6], "%.0f" % (optimized["memory"]["peak_rss_bytes"] / 2**20))
-            # null when the graph holds oneDNN weights, which save without their data (CPU optimize)
-            size = optimized["model_size_bytes"]
-            self.assertEqual(rows["optimized"][7], bench_passes.NA if size is None else "%.2f" % (size / 2**20))
+            # optimize leaves oneDNN weights, which save without their data: no size, shown as "–".
+            self.assertIsNone(optimized["model_size_bytes"])
+            self.assertEqual(rows["optimized"][7], "–")
+            naive = [r for r in report["results"] if r["variant"] == "naive"][0]
+            self.assertEqual(rows["naive"][7], "%.2f" % (naive["model_size_bytes"] / 2**20))
             self.assertEqual(rows["optimized"][9], "%.6f" % optimized["accuracy"]["cosine"])
             self.assertEqual(rows["optimized"][10], "%.2fx" % optimized["speedup_vs_baseline"])
             self.assertEqual(rows["optimized/batch=2"][2], "2")

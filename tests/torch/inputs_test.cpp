@@ -151,3 +151,11 @@ TEST_CASE("bool inputs hold both values", "[inputs]") {
   CHECK(at::any(t).item<bool>());
   CHECK_FALSE(at::all(t).item<bool>());
 }
+
+TEST_CASE("a boolean range is honoured; without one, booleans are random", "[inputs]") {
+  CHECK(one("64:bool[1,2)", 3).all().item<bool>());
+  CHECK_FALSE(one("64:bool[0,0]", 3).any().item<bool>());
+  const auto random = one("256:bool", 3);
+  CHECK(random.any().item<bool>());
+  CHECK_FALSE(random.all().item<bool>());
+}

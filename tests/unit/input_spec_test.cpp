@@ -232,3 +232,13 @@ TEST_CASE("dtype names", "[dtype]") {
   }
   CHECK(tb::dtype_names() == "float32, float16, bfloat16, float64, int64, int32, int16, int8, uint8, bool");
 }
+
+TEST_CASE("boolean ranges must lie within 0 and 1", "[input_spec]") {
+  // Found by fuzz_input_spec: bool[0,5e30) was accepted (and then ignored).
+  CHECK(tb::parse_input_spec("2:bool[1,2)").range->low == 1);
+  CHECK(tb::parse_input_spec("2:bool[0,1]").range->high == 1);
+  CHECK_THAT(tbtest::usage_error_of([] { tb::parse_input_spec("2:bool[0,50000000000000000000000000000000)"); }),
+             tbtest::contains("the range does not fit"));
+  CHECK_THROWS_AS(tb::parse_input_spec("2:bool[-1,1)"), tb::UsageError);
+  CHECK_NOTHROW(tb::parse_input_spec("2:bool"));
+}

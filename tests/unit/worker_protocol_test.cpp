@@ -252,3 +252,24 @@ TEST_CASE("failure stages round trip by name", "[worker_protocol]") {
     CHECK(j.get<WorkerResult>().failure == FailureStage::crash);
   }
 }
+
+TEST_CASE("integers are read exactly: floats and out-of-range values are rejected", "[worker_protocol]") {
+  // Found by fuzz_worker_protocol: 1.5e116 where an int64 belongs was undefined behaviour.
+  const nlohmann::json good = full_result();
+  for (const auto& [field, bad] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"batch", 1.55556e116}, {"batch", 2.5}, {"threads", 1LL << 40}, {"peak_rss_bytes", "7"},
+           {"round_sizes", nlohmann::json::array({1, 2.0})}, {"model_size_bytes", -1e300},
+           {"output_shapes", nlohmann::json::array({nlohmann::json::array({1, 1e30})})},
+           {"error_exit_code", std::numeric_limits<std::uint64_t>::max()}}) {
+    auto j = good;
+    j[field] = bad;
+    INFO(field << " = " << bad.dump());
+    CHECK_THROWS(j.get<WorkerResult>());
+  }
+  auto job = nlohmann::json(WorkerJob{});
+  job["seed"] = -1;
+  CHECK_THROWS_AS(job.get<WorkerJob>(), tb::UsageError);
+  job["seed"] = 18446744073709551615ULL;
+  CHECK(job.get<WorkerJob>().seed == 18446744073709551615ULL);
+  CHECK(good.get<WorkerResult>().batch == full_result().batch);
+}
