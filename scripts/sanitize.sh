@@ -28,14 +28,13 @@ rm -f "$configure_log"
 echo "sanitize: building (slow: a whole instrumented build)" >&2
 nice -n 10 cmake --build "$build_dir" -j "$(nproc)"
 
-# LibTorch (the pip wheel) is not instrumented, so ASan sees only our code's accesses, and:
-#  - detect_leaks=0: LibTorch keeps registries, thread pools and JIT caches until exit by
-#    design; LeakSanitizer reports them as leaks and turns every worker's exit code non-zero.
+# LibTorch (the pip wheel) is not instrumented, so ASan checks our code's accesses only.
 #  - handle_segv=0: the fault tests crash a worker on purpose and expect it to die of SIGSEGV,
 #    not of ASan's report (exit code 1).
-#  - alloc_dealloc_mismatch=0: LibTorch frees some of our allocations (and we some of its)
-#    through operator delete paths ASan cannot pair across an uninstrumented library.
+#  - LeakSanitizer stays on (a leak makes a worker's exit code non-zero, which fails its
+#    variant), with suppressions for LibTorch's own leaks: scripts/lsan-suppressions.txt.
 # UBSan stops at the first report (-fno-sanitize-recover) and prints where.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:handle_segv=0:alloc_dealloc_mismatch=0:abort_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-handle_segv=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(pwd)/scripts/lsan-suppressions.txt:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir "$build_dir" --output-on-failure -j 2 "$@"

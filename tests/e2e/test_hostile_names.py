@@ -145,7 +145,7 @@ class HostileModelFileNameTest(CliTestCase):
         result = subprocess.run([cli_path(), "run", model, "--variant", "a=no-grad", *FAST, "-q", "-o",
                                  ws.report_path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=dict(os.environ, TMPDIR=ws.tmp_dir), timeout=300)
-        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertNotIn("\x1b", result.stdout, "the table printed the escape sequence")
         self.assertIn("m|`x`<script>?[31m.pt", result.stdout)
         with open(ws.report_path) as f:
