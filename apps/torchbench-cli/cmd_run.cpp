@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "cli.hpp"
 #include "run/run_command.hpp"
 #include "util/errors.hpp"
@@ -43,7 +45,13 @@ Subcommand run_subcommand() {
                            "interleaved: every variant's worker stays alive and they measure in rounds, in a "
                            "seeded random order per round; sequential: one variant after the other")
                 ->capture_default_str();
-            cmd.add_option("--rounds", o.schedule.rounds, "Rounds the measurement limits are spread over")
+            auto* rounds_option =
+                cmd.add_option("--rounds", o.schedule.rounds, "Rounds the measurement limits are spread over")
+                    ->capture_default_str();
+            cmd.add_option("--processes", o.schedule.processes,
+                           "Worker processes per variant, one after the other, each measuring an equal share of "
+                           "the rounds; with 2 or more, compare judges process-to-process spread too (more "
+                           "rounds are used when --rounds is left out)")
                 ->capture_default_str();
             auto precision = std::make_shared<std::string>();
             auto* precision_option =
@@ -75,13 +83,16 @@ Subcommand run_subcommand() {
             cmd.add_option("-o,--output", o.output, "Write the JSON report to FILE ('-' for stdout)")
                 ->type_name("FILE");
             cmd.add_flag("-q,--quiet", o.quiet, "No progress lines on stderr");
-            return [options, model, model_option, schedule, precision, precision_option, gates, memory_limit,
+            return [options, model, model_option, schedule, precision, precision_option, rounds_option, gates, memory_limit,
                     memory_limit_option] {
               if (model_option->count() > 0) options->model = *model;
               for (const auto& [metric, texts] : *gates) {
                 for (const auto& text : texts) options->gates.push_back(parse_gate_rule(metric, text));
               }
               options->schedule.mode = parse_schedule_mode(*schedule);
+              if (rounds_option->count() == 0) {
+                options->schedule.rounds = std::max(options->schedule.rounds, options->schedule.processes);
+              }
               if (precision_option->count() > 0) {
                 const auto value = parse_percent(*precision);
                 if (!value) {

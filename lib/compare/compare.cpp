@@ -31,10 +31,15 @@ Side side_of(const ResultRecord& r) {
   return s;
 }
 
-std::vector<double> per_item(const std::vector<double>& samples, std::int64_t batch) {
-  std::vector<double> out(samples);
-  for (auto& x : out) x /= static_cast<double>(batch);
-  return out;
+// The samples of each worker process, divided by the batch size when `per_item`.
+std::vector<std::vector<double>> process_samples(const ResultRecord& r, bool per_item) {
+  auto groups = report::samples_by_process(r);
+  if (per_item) {
+    for (auto& g : groups) {
+      for (auto& x : g) x /= static_cast<double>(r.batch);
+    }
+  }
+  return groups;
 }
 
 std::string failure_text(const Side& s) {
@@ -68,11 +73,9 @@ void judge(Pair& pair, const ResultRecord* base, const ResultRecord* candidate, 
   if (base->batch != candidate->batch) {
     pair.warnings.push_back(
         fmt::format("batch differs (base {}, new {}): compared per-item latency", base->batch, candidate->batch));
-    pair.stats = compare_samples(per_item(base->samples_ms, base->batch),
-                                 per_item(candidate->samples_ms, candidate->batch), options);
-  } else {
-    pair.stats = compare_samples(base->samples_ms, candidate->samples_ms, options);
   }
+  const bool per_item = base->batch != candidate->batch;
+  pair.stats = compare_processes(process_samples(*base, per_item), process_samples(*candidate, per_item), options);
   pair.verdict = pair.stats->verdict;
   pair.reason = pair.stats->reason;
 }
@@ -90,7 +93,9 @@ Pair make_pair(const std::string& model, const ResultRecord* base, const ResultR
 // Verdict counts, geometric mean, warnings, exit code.
 void summarize_pairs(Comparison& c) {
   double log_sum = 0;
+  std::size_t single_process = 0;
   for (const auto& pair : c.pairs) {
+    single_process += pair.stats && pair.stats->method == Method::samples;
     if (pair.stats && pair.stats->ratio.estimate > 0) {
       log_sum += std::log(pair.stats->ratio.estimate);
       ++c.geomean_pairs;
@@ -105,6 +110,13 @@ void summarize_pairs(Comparison& c) {
     if (fails_gate(pair.verdict, c.options.fail_on)) c.exit_code = static_cast<int>(ExitCode::gate_failed);
   }
   if (c.geomean_pairs > 0) c.geomean_ratio = std::exp(log_sum / static_cast<double>(c.geomean_pairs));
+  if (single_process > 0) {
+    c.warnings.push_back(fmt::format(
+        "{} of {} verdicts rest on one worker process a side: their intervals cover iteration-to-iteration noise "
+        "only, not the few percent by which two processes of the same program can differ; run both sides with "
+        "--processes 5 or more for verdicts that do (docs/statistics.md)",
+        single_process, c.geomean_pairs));
+  }
 }
 
 Comparison start(const ReportFile& base, const ReportFile& candidate, const CompareOptions& options) {

@@ -44,6 +44,8 @@ json comparison_json(const Comparison& c) {
                  {"ratio_high", nullptr},
                  {"change", nullptr},
                  {"p_value", nullptr},
+                 {"method", nullptr},
+                 {"processes", nullptr},
                  {"mann_whitney_u", nullptr},
                  {"z", nullptr},
                  {"warnings", pair.warnings}};
@@ -53,7 +55,9 @@ json comparison_json(const Comparison& c) {
       item["ratio_low"] = s.ratio.low;
       item["ratio_high"] = s.ratio.high;
       item["change"] = s.ratio.estimate - 1;
-      item["p_value"] = s.test.p_value;
+      item["p_value"] = s.p_value;
+      item["method"] = to_string(s.method);
+      item["processes"] = {{"base", s.base_processes}, {"new", s.candidate_processes}};
       item["mann_whitney_u"] = s.test.u;
       item["z"] = s.test.z;
     }

@@ -41,7 +41,7 @@ std::string render_markdown(const Comparison& c) {
     if (pair.stats) {
       change = format_change(pair.stats->ratio.estimate);
       interval = format_change(pair.stats->ratio.low) + " to " + format_change(pair.stats->ratio.high);
-      p = escape_markdown(format_p(pair.stats->test.p_value));
+      p = escape_markdown(format_p(pair.stats->p_value));
     }
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", escape_markdown(pair.model),
                        escape_markdown(pair_name(pair)), median_cell(pair.base), median_cell(pair.candidate), change,

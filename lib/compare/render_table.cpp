@@ -62,7 +62,7 @@ std::string render_table(const Comparison& c, bool color) {
     if (pair.stats) {
       row[3] = format_change(pair.stats->ratio.estimate);
       row[4] = format_change(pair.stats->ratio.low) + ".." + format_change(pair.stats->ratio.high);
-      row[5] = format_p(pair.stats->test.p_value);
+      row[5] = format_p(pair.stats->p_value);
     }
     rows.push_back(std::move(row));
     if (pair.verdict != Verdict::same) {

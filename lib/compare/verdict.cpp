@@ -1,8 +1,13 @@
 #include "compare/verdict.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
+
+#include "util/statistics.hpp"
+#include "util/welch_test.hpp"
 
 namespace tb::compare {
 
@@ -16,6 +21,10 @@ std::string_view to_string(Verdict verdict) {
     case Verdict::missing: return "missing";
   }
   return "";
+}
+
+std::string_view to_string(Method method) {
+  return method == Method::processes ? "processes" : "samples";
 }
 
 std::string format_change(double ratio) {
@@ -66,7 +75,54 @@ SampleVerdict compare_samples(std::span<const double> base, std::span<const doub
   }
   v.ratio = bootstrap_ratio_ci(base, candidate, options.confidence(), options.resamples, options.seed);
   v.test = mann_whitney_u(candidate, base);
-  v.verdict = decide(v.ratio, v.test.p_value, options, &v.reason);
+  v.p_value = v.test.p_value;
+  v.verdict = decide(v.ratio, v.p_value, options, &v.reason);
+  return v;
+}
+
+namespace {
+
+std::vector<double> pooled(const std::vector<std::vector<double>>& groups) {
+  std::vector<double> all;
+  for (const auto& g : groups) all.insert(all.end(), g.begin(), g.end());
+  return all;
+}
+
+std::vector<double> log_medians(const std::vector<std::vector<double>>& groups) {
+  std::vector<double> logs;
+  for (const auto& g : groups) {
+    if (g.empty()) continue;
+    // A zero median (a timer too coarse for the model) has no logarithm: the smallest
+    // positive double stands in, which makes the comparison inconclusive, not undefined.
+    logs.push_back(std::log(std::max(summarize(g).median, std::numeric_limits<double>::min())));
+  }
+  return logs;
+}
+
+}  // namespace
+
+SampleVerdict compare_processes(const std::vector<std::vector<double>>& base,
+                                const std::vector<std::vector<double>>& candidate, const VerdictOptions& options) {
+  const auto base_logs = log_medians(base);
+  const auto candidate_logs = log_medians(candidate);
+  const auto base_all = pooled(base);
+  const auto candidate_all = pooled(candidate);
+  if (base_logs.size() < 2 || candidate_logs.size() < 2) {
+    auto v = compare_samples(base_all, candidate_all, options);
+    v.base_processes = base_logs.size();
+    v.candidate_processes = candidate_logs.size();
+    return v;
+  }
+  SampleVerdict v;
+  v.method = Method::processes;
+  v.base_processes = base_logs.size();
+  v.candidate_processes = candidate_logs.size();
+  const auto welch = welch_t_test(candidate_logs, base_logs, options.confidence());
+  v.ratio = {std::exp(welch.difference), std::exp(welch.low), std::exp(welch.high)};
+  v.test = mann_whitney_u(candidate_all, base_all);
+  v.p_value = welch.p_value;
+  v.verdict = decide(v.ratio, v.p_value, options, &v.reason);
+  v.reason += fmt::format(" ({} vs {} processes)", v.base_processes, v.candidate_processes);
   return v;
 }
 

@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/bootstrap.hpp"
 #include "util/rank_tests.hpp"
@@ -34,9 +35,21 @@ struct VerdictOptions {
   double faster_at() const { return 1 / slower_at(); }
 };
 
+// What a verdict was computed over.
+enum class Method {
+  samples,    // every iteration: bootstrap ratio CI and Mann–Whitney (one process a side)
+  processes,  // one median per worker process: Welch's t on their logarithms (2+ a side)
+};
+
+std::string_view to_string(Method method);
+
 struct SampleVerdict {
-  Interval ratio;        // median(new) / median(base) and its CI at options.confidence()
-  MannWhitney test;      // new against base
+  Method method = Method::samples;
+  Interval ratio;        // new / base and its CI at options.confidence()
+  MannWhitney test;      // new against base, over all samples (both methods)
+  double p_value = 1;    // of the test the verdict used: test.p_value, or Welch's
+  std::size_t base_processes = 1;
+  std::size_t candidate_processes = 1;
   Verdict verdict = Verdict::inconclusive;
   std::string reason;    // one short phrase: why this verdict
 };
@@ -53,6 +66,15 @@ Verdict decide(const Interval& ratio, double p_value, const VerdictOptions& opti
 // batch sizes differ), then decide(). Either side empty: inconclusive, "no samples".
 SampleVerdict compare_samples(std::span<const double> base, std::span<const double> candidate,
                               const VerdictOptions& options);
+
+// The same question when each side was measured by several worker processes (run
+// --processes): a process has a bias of its own (memory layout, cache luck) that its own
+// samples cannot show, so the unit of observation is the process. Each process gives the
+// median of its samples; the ratio is exp(mean log median(new) - mean log median(base)), a
+// geometric mean; its CI and p come from Welch's t-test on the log medians. With fewer than
+// two processes on either side, compare_samples() on the pooled samples instead.
+SampleVerdict compare_processes(const std::vector<std::vector<double>>& base,
+                                const std::vector<std::vector<double>>& candidate, const VerdictOptions& options);
 
 // "+5.2%" / "-3.1%" / "+0.0%": the relative change of a ratio.
 std::string format_change(double ratio);

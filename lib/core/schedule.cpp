@@ -18,6 +18,11 @@ ScheduleMode parse_schedule_mode(const std::string& text) {
 
 void validate(const ScheduleOptions& o) {
   if (o.rounds < 1) throw UsageError("--rounds must be at least 1");
+  if (o.processes < 1 || o.processes > 1000) throw UsageError("--processes must be from 1 to 1000");
+  if (o.processes > o.rounds) {
+    throw UsageError("--processes " + std::to_string(o.processes) + " needs at least as many rounds (--rounds " +
+                     std::to_string(o.rounds) + "): each process measures at least one round");
+  }
   if (o.target_precision && !(*o.target_precision > 0 && *o.target_precision < 1)) {
     throw UsageError("--target-precision must be a percentage above 0 and below 100, e.g. 1%");
   }
@@ -33,6 +38,11 @@ TimingOptions round_timing(const TimingOptions& total, std::int64_t rounds) {
   round.min_seconds = total.min_seconds / static_cast<double>(rounds);
   round.max_seconds = total.max_seconds / static_cast<double>(rounds);
   return round;
+}
+
+std::int64_t process_of_round(const ScheduleOptions& schedule, std::int64_t round) {
+  if (round >= schedule.rounds) return schedule.processes - 1;
+  return round * schedule.processes / schedule.rounds;
 }
 
 std::vector<std::size_t> round_order(std::vector<std::size_t> live, std::uint64_t seed, std::int64_t round) {

@@ -24,6 +24,11 @@ struct ScheduleOptions {
   // ±target_precision (relative, e.g. 0.01) and its minimums are met; rounds continue past
   // `rounds` until then or until a maximum (--max-time, --max-iters) is reached.
   std::optional<double> target_precision;
+  // Worker processes per variant, one after the other: process p measures rounds
+  // [p·rounds/processes, (p+1)·rounds/processes). A process has its own memory layout and
+  // its own luck with caches, a bias that no number of samples from one process reveals;
+  // with several, `compare` can measure that spread (docs/statistics.md).
+  std::int64_t processes = 1;
 };
 
 // "interleaved" / "sequential"; parse throws UsageError.
@@ -48,6 +53,10 @@ struct MeasureProgress {
   double seconds = 0;  // measured time (sum of host times)
   std::optional<double> relative_half_width;  // of the median's CI, when computed
 };
+
+// Which worker process measures round `round` (0-based): the rounds are split into
+// `processes` equal blocks; rounds past `rounds` (adaptive stopping) stay with the last.
+std::int64_t process_of_round(const ScheduleOptions& schedule, std::int64_t round);
 
 // Whether a variant stops measuring.
 bool measurement_complete(const TimingOptions& timing, const ScheduleOptions& schedule,

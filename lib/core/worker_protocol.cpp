@@ -148,6 +148,7 @@ void to_json(nlohmann::json& j, const WorkerResult& r) {
        {"host_samples_ms", r.host_samples_ms},
        {"round_sizes", r.round_sizes},
        {"round_positions", r.round_positions},
+       {"round_processes", r.round_processes},
        {"timer_overhead_ms", r.timer_overhead_ms},
        {"model_size_bytes", r.model_size_bytes ? nlohmann::json(*r.model_size_bytes) : nlohmann::json(nullptr)},
        {"load_ms", r.load_ms},
@@ -177,6 +178,7 @@ void from_json(const nlohmann::json& j, WorkerResult& r) {
   j.at("host_samples_ms").get_to(r.host_samples_ms);
   get_ints(j.at("round_sizes"), r.round_sizes);
   get_ints(j.at("round_positions"), r.round_positions);
+  get_ints(j.at("round_processes"), r.round_processes);
   j.at("timer_overhead_ms").get_to(r.timer_overhead_ms);
   r.model_size_bytes = optional_int<std::int64_t>(j.at("model_size_bytes"));
   j.at("load_ms").get_to(r.load_ms);

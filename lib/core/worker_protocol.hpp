@@ -52,6 +52,7 @@ struct WorkerResult {
   std::vector<double> host_samples_ms;  // per-iteration host wall time (GPU runs only)
   std::vector<std::int64_t> round_sizes;      // samples per measured round (they sum to samples_ms.size())
   std::vector<std::int64_t> round_positions;  // where in each round's order this variant ran (0 = first)
+  std::vector<std::int64_t> round_processes;  // which of the variant's worker processes measured each round (0, 1, ...)
   double timer_overhead_ms = 0;               // median cost of one timer call around an empty body
   std::optional<std::int64_t> model_size_bytes;  // the module as run, serialized (TorchScript save)
   double load_ms = 0;                   // load or build the model

@@ -120,7 +120,7 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
                               {"low_severe", outliers.low_severe},
                               {"high_severe", outliers.high_severe}};
   }
-  j["rounds"] = {{"sizes", r.round_sizes}, {"positions", r.round_positions}};
+  j["rounds"] = {{"sizes", r.round_sizes}, {"positions", r.round_positions}, {"processes", r.round_processes}};
   j["timer_overhead_ms"] = r.timer_overhead_ms;
   j["model_size_bytes"] = optional_number(r.model_size_bytes);
   j["throughput_per_s"] = measured ? nlohmann::json(throughput_per_s(r)) : nlohmann::json(nullptr);
@@ -194,6 +194,7 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
         {"schedule",
          {{"mode", to_string(config.schedule.mode)},
           {"rounds", config.schedule.rounds},
+          {"processes", config.schedule.processes},
           {"target_precision", config.schedule.target_precision ? nlohmann::json(*config.schedule.target_precision)
                                                                 : nlohmann::json(nullptr)}}},
         {"gates", gates},

@@ -130,6 +130,38 @@ GateRecord read_gate(const Checker& check, const json& entry, const std::string&
   return gate;
 }
 
+std::vector<std::int64_t> read_counts(const Checker& check, const json& rounds, const char* key,
+                                      const std::string& where, std::int64_t high) {
+  std::vector<std::int64_t> values;
+  const auto it = rounds.find(key);
+  if (it == rounds.end() || it->is_null()) return values;
+  if (!it->is_array()) check.fail(where + "." + key, "must be an array of integers, got " + shown(*it));
+  values.reserve(it->size());
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    values.push_back(check.integer((*it)[i], fmt::format("{}.{}[{}]", where, key, i), 0, high));
+  }
+  return values;
+}
+
+// rounds.sizes and rounds.processes, checked against each other and the samples.
+void read_rounds(const Checker& check, const json& entry, const std::string& where, ResultRecord& r) {
+  const auto it = entry.find("rounds");
+  if (it == entry.end() || it->is_null()) return;
+  const auto at = where + ".rounds";
+  if (!it->is_object()) check.fail(at, "must be an object or null, got " + shown(*it));
+  r.round_sizes = read_counts(check, *it, "sizes", at, std::int64_t{1} << 40);
+  r.round_processes = read_counts(check, *it, "processes", at, 999);  // run --processes is at most 1000
+  std::uint64_t total = 0;
+  for (const auto size : r.round_sizes) total += static_cast<std::uint64_t>(size);
+  if (!r.round_sizes.empty() && total != r.samples_ms.size()) {
+    check.fail(at + ".sizes", fmt::format("add up to {} samples but samples_ms has {}", total, r.samples_ms.size()));
+  }
+  if (!r.round_processes.empty() && r.round_processes.size() != r.round_sizes.size()) {
+    check.fail(at + ".processes", fmt::format("has {} entries for {} rounds", r.round_processes.size(),
+                                              r.round_sizes.size()));
+  }
+}
+
 ResultRecord read_result(const Checker& check, const json& entry, const std::string& where) {
   if (!entry.is_object()) check.fail(where, "must be an object, got " + shown(entry));
   ResultRecord r;
@@ -160,6 +192,7 @@ ResultRecord read_result(const Checker& check, const json& entry, const std::str
   }
   r.samples_ms = read_samples(check, entry, where);
   if (r.status == "ok" && r.samples_ms.empty()) check.fail(where, "has status \"ok\" but no samples_ms");
+  read_rounds(check, entry, where, r);
   if (const auto it = entry.find("accuracy"); it != entry.end() && !it->is_null()) {
     if (!it->is_object()) check.fail(where + ".accuracy", "must be an object or null, got " + shown(*it));
     r.accuracy = AccuracyRecord{check.optional_number(*it, "max_abs_err", where + ".accuracy.max_abs_err"),
@@ -171,6 +204,23 @@ ResultRecord read_result(const Checker& check, const json& entry, const std::str
 }
 
 }  // namespace
+
+std::vector<std::vector<double>> samples_by_process(const ResultRecord& r) {
+  if (r.round_processes.empty()) return {r.samples_ms};
+  std::vector<std::vector<double>> groups;
+  std::size_t offset = 0;
+  for (std::size_t round = 0; round < r.round_sizes.size(); ++round) {
+    const auto process = static_cast<std::size_t>(r.round_processes[round]);
+    // Process numbers index the groups; a report is small enough that a gap costs nothing.
+    if (groups.size() <= process) groups.resize(process + 1);
+    const auto size = static_cast<std::size_t>(r.round_sizes[round]);
+    groups[process].insert(groups[process].end(), r.samples_ms.begin() + static_cast<std::ptrdiff_t>(offset),
+                           r.samples_ms.begin() + static_cast<std::ptrdiff_t>(offset + size));
+    offset += size;
+  }
+  std::erase_if(groups, [](const auto& g) { return g.empty(); });
+  return groups;
+}
 
 ReportFile parse_report(std::string_view text, const std::string& name) {
   const Checker check(name);

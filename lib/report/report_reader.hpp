@@ -36,6 +36,10 @@ struct ResultRecord {
   std::int64_t batch = 1;
   std::optional<int> threads;
   std::vector<double> samples_ms;  // finite, >= 0
+  // rounds.sizes and rounds.processes; empty when the report has none. Sizes sum to the
+  // number of samples; processes has one entry per round.
+  std::vector<std::int64_t> round_sizes;
+  std::vector<std::int64_t> round_processes;
   std::optional<AccuracyRecord> accuracy;
   GateRecord gate;
 
@@ -43,6 +47,10 @@ struct ResultRecord {
   // Passed everything: ran, measured, and its accuracy gate (if any) held.
   bool passed() const { return ok() && gate.passed; }
 };
+
+// The samples of each worker process that measured `r`, in process order: one group when the
+// report does not say (written before --processes, or one process).
+std::vector<std::vector<double>> samples_by_process(const ResultRecord& r);
 
 struct ReportFile {
   std::string name;  // the path as given, for messages

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 
@@ -26,6 +27,15 @@ std::string last_line(const std::filesystem::path& path) {
 
 std::string path_with(const std::filesystem::path& stem, const char* suffix) { return stem.string() + suffix; }
 
+// The rounds as the orchestrator received them, from every process of the variant.
+void copy_rounds(const WorkerResult& from, WorkerResult& to) {
+  to.samples_ms = from.samples_ms;
+  to.host_samples_ms = from.host_samples_ms;
+  to.round_sizes = from.round_sizes;
+  to.round_positions = from.round_positions;
+  to.round_processes = from.round_processes;
+}
+
 }  // namespace
 
 LiveWorker::LiveWorker(const WorkerSettings& settings, WorkerJob job, std::size_t index)
@@ -46,12 +56,17 @@ bool LiveWorker::start() {
   process_ = spawn_piped_process({settings_.executable.string(), "__worker", "--serve", "--job",
                                   path_with(stem_, ".job.json"), "--result", path_with(stem_, ".result.json")},
                                  path_with(stem_, ".log"));
-  started_ = std::chrono::steady_clock::now();
+  if (process_index_ == 0) started_ = std::chrono::steady_clock::now();
   replies_.emplace(process_.from_child);
+  std::optional<WorkerResult> kept = outcome_.result;  // an earlier process's rounds
   std::string line;
-  if (read_reply(line) != Wait::line) return false;
+  if (read_reply(line) != Wait::line) {
+    if (kept && outcome_.result) copy_rounds(*kept, *outcome_.result);
+    return false;
+  }
   try {
     outcome_.result = nlohmann::json::parse(line).at("result").get<WorkerResult>();
+    if (kept) copy_rounds(*kept, *outcome_.result);
   } catch (const std::exception& e) {
     skip("");
     outcome_.status = "failed";
@@ -59,6 +74,25 @@ bool LiveWorker::start() {
     return false;
   }
   return true;
+}
+
+bool LiveWorker::restart() {
+  if (!running()) return false;
+  // Closing its commands ends a serving worker at once, without a result file.
+  close(process_.to_child);
+  close(process_.from_child);
+  const auto began = std::chrono::steady_clock::now();
+  const auto process = wait_process(process_.pid, std::chrono::duration<double>(10.0));
+  busy_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  process_ = PipedProcess{};
+  max_rss_kib_ = std::max(max_rss_kib_, process.max_rss_kib);
+  if (!process.exited || process.exit_code != 0) {
+    outcome_.worker_outcome = process.describe();
+    fail_from_process(process);
+    return false;
+  }
+  ++process_index_;
+  return start();
 }
 
 std::optional<RoundReply> LiveWorker::measure(const RoundCommand& command, std::int64_t position) {
@@ -80,6 +114,7 @@ std::optional<RoundReply> LiveWorker::measure(const RoundCommand& command, std::
                                 reply.host_samples_ms.end());
   result.round_sizes.push_back(static_cast<std::int64_t>(reply.samples_ms.size()));
   result.round_positions.push_back(position);
+  result.round_processes.push_back(process_index_);
   return reply;
 }
 
@@ -144,7 +179,8 @@ void LiveWorker::reap(std::optional<double> grace_seconds) {
   process_ = PipedProcess{};
   outcome_.worker_outcome = process.describe();
   outcome_.worker_wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  outcome_.worker_max_rss_bytes = process.max_rss_kib * 1024;
+  max_rss_kib_ = std::max(max_rss_kib_, process.max_rss_kib);
+  outcome_.worker_max_rss_bytes = max_rss_kib_ * 1024;
   fail_from_process(process);
 }
 
@@ -160,8 +196,9 @@ void LiveWorker::fail_from_process(const ProcessOutcome& process) {
       outcome_.error = std::string("the worker's result file is unreadable: ") + e.what();
       return;
     }
-    // The rounds as this process saw them (the worker does not know its positions).
-    if (outcome_.result) written.round_positions = outcome_.result->round_positions;
+    // The rounds as the orchestrator saw them: the worker does not know its positions, and
+    // with --processes its file holds only the last process's rounds.
+    if (outcome_.result) copy_rounds(*outcome_.result, written);
     outcome_.result = std::move(written);
     if (outcome_.result->failure == FailureStage::unsupported) {
       outcome_.status = "skipped";

@@ -35,6 +35,14 @@ class LiveWorker {
   // the first call and warmed up. False when it failed (outcome() says why).
   bool start();
 
+  // Ends this process without a result and starts a fresh one, which measures the next
+  // rounds (--processes); the rounds measured so far are kept. False when the old process
+  // did not end cleanly or the new one failed to start (outcome() says why).
+  bool restart();
+
+  // Which of the variant's processes is running (0 for the first, +1 per restart()).
+  std::int64_t process_index() const { return process_index_; }
+
   // One measured round; `position` is where this variant ran in the round's order. Nullopt
   // when the worker failed (outcome() says why; the samples of earlier rounds are kept).
   std::optional<RoundReply> measure(const RoundCommand& command, std::int64_t position);
@@ -66,6 +74,8 @@ class LiveWorker {
   PipedProcess process_;
   std::optional<LineReader> replies_;
   double busy_seconds_ = 0;
+  std::int64_t process_index_ = 0;
+  std::int64_t max_rss_kib_ = 0;  // over the processes that have ended
   std::chrono::steady_clock::time_point started_;
   report::VariantOutcome outcome_;
 };

@@ -205,12 +205,16 @@ class Scheduler {
       for (std::size_t position = 0; position < order.size() && !interrupt_.signal(); ++position) {
         const auto index = order[position];
         auto& worker = *workers_[index];
+        auto& p = progress[index];
+        if (process_of_round(options_.schedule, p.rounds) != worker.process_index() && !worker.restart()) {
+          report_failure(index);
+          continue;
+        }
         const auto reply = worker.measure(RoundCommand{round, 1}, static_cast<std::int64_t>(position));
         if (!reply) {
           report_failure(index);
           continue;
         }
-        auto& p = progress[index];
         ++p.rounds;
         p.iters += static_cast<std::int64_t>(reply->samples_ms.size());
         p.seconds += reply->elapsed_seconds;

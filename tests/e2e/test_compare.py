@@ -54,6 +54,7 @@ class CompareTest(CliTestCase):
         cls.base = copy.deepcopy(cls.real)
         for r in cls.base["results"]:
             r["samples_ms"] = clean_samples(r["stats"]["median_ms"])
+            del r["rounds"]  # they would not add up to the new samples
         cls.real_path = cls.base_path
         cls.base_path = os.path.join(cls.dir, "clean.json")
         with open(cls.base_path, "w") as f:
@@ -101,8 +102,14 @@ class CompareTest(CliTestCase):
         self.assertEqual(out["summary"]["same"], 2)
         self.assertEqual(out["summary"]["geomean_ratio"], 1.0)
         self.assertEqual(out["environment_differences"], [])
-        self.assertEqual(out["warnings"], [])
-        self.assertEqual(result.stderr, "")
+        # The one warning: a single worker process a side cannot show process-to-process spread.
+        self.assertEqual(len(out["warnings"]), 1, out["warnings"])
+        self.assertIn("2 of 2 verdicts rest on one worker process a side", out["warnings"][0])
+        self.assertIn("--processes 5", out["warnings"][0])
+        self.assertEqual(result.stderr, "torchbench-cli: warning: " + out["warnings"][0] + "\n")
+        for c in out["comparisons"]:
+            self.assertEqual(c["method"], "samples")
+            self.assertEqual(c["processes"], {"base": 1, "new": 1})
 
     def test_two_real_runs(self):
         """A second real run: the verdict may be anything, but the numbers must be consistent."""
@@ -198,6 +205,34 @@ class CompareTest(CliTestCase):
         self.assertTrue(any("cpu.model" in w for w in out["warnings"]))
         self.assertTrue(any("infer: failed in new, ok in base: failed: measure: boom" in w for w in out["warnings"]))
         self.assertTrue(any("extra: only in the new report" in w for w in out["warnings"]))
+
+    def test_several_processes_a_side(self):
+        """run --processes: the verdict is over one median per process (Welch), no warning."""
+        path = os.path.join(self.dir, "processes.json")
+        self.assertRc(run_cli("run", *RUN_ARGS, "--processes", "3", "-o", path), EXIT_OK)
+        with open(path) as f:
+            report = json.load(f)
+        self.assertEqual(report["config"]["schedule"]["processes"], 3)
+        result, out = self.compare_json(path, "--a", "fp32", "--b", "infer")
+        self.assertIn(result.rc, (EXIT_OK, EXIT_GATE))
+        (c,) = out["comparisons"]
+        self.assertEqual(c["method"], "processes")
+        self.assertEqual(c["processes"], {"base": 3, "new": 3})
+        self.assertEqual(c["verdict"], rule(c), c)
+        self.assertLessEqual(c["ratio_low"], c["ratio"])
+        self.assertLessEqual(c["ratio"], c["ratio_high"])
+        # The ratio is the geometric mean of the per-process median ratios.
+        def log_medians(result):
+            groups, offset = {}, 0
+            for size, process in zip(result["rounds"]["sizes"], result["rounds"]["processes"]):
+                groups.setdefault(process, []).extend(result["samples_ms"][offset:offset + size])
+                offset += size
+            return [math.log(sorted(g)[len(g) // 2] if len(g) % 2 else
+                             (sorted(g)[len(g) // 2 - 1] + sorted(g)[len(g) // 2]) / 2) for g in groups.values()]
+        by_name = {r["variant"]: r for r in report["results"]}
+        a, b = log_medians(by_name["fp32"]), log_medians(by_name["infer"])
+        self.assertAlmostEqual(c["ratio"], math.exp(sum(b) / len(b) - sum(a) / len(a)), places=9)
+        self.assertFalse(any("one worker process" in w for w in out["warnings"]), out["warnings"])
 
     def test_variants_of_one_report(self):
         result, out = self.compare_json(self.real_path, "--a", "fp32", "--b", "infer")

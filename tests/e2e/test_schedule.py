@@ -15,7 +15,7 @@ class InterleavedTest(CliTestCase):
                          "c=grad", "--rounds", "4", "--seed", "3", *ROUNDS_FAST)
         self.assertRc(run, 0)
         schedule = run.report["config"]["schedule"]
-        self.assertEqual(schedule, {"mode": "interleaved", "rounds": 4, "target_precision": None})
+        self.assertEqual(schedule, {"mode": "interleaved", "rounds": 4, "processes": 1, "target_precision": None})
         positions_per_round = [[] for _ in range(4)]
         for result in run.results:
             rounds = result["rounds"]
@@ -29,6 +29,31 @@ class InterleavedTest(CliTestCase):
         for positions in positions_per_round:
             self.assertEqual(sorted(positions), [0, 1, 2])
         self.assertIn("round 4:", run.stderr)
+
+    def test_processes_take_equal_blocks_of_rounds(self):
+        run = run_report(SMALL_MLP, "--variant", "a=no-grad", "--variant", "b=inference-mode", "--processes", "3",
+                         "--rounds", "6", *ROUNDS_FAST)
+        self.assertRc(run, 0)
+        self.assertEqual(run.report["config"]["schedule"]["processes"], 3)
+        for result in run.results:
+            self.assertEqual(result["rounds"]["processes"], [0, 0, 1, 1, 2, 2], result["variant"])
+            self.assertEqual(sum(result["rounds"]["sizes"]), len(result["samples_ms"]))
+        self.assertIsNotNone(run.by_name("b")["accuracy"])  # checked by the last process
+        # Left out, --rounds grows to one round per process; given, it must be enough.
+        run = run_report(SMALL_MLP, "--variant", "a=no-grad", "--processes", "7", *ROUNDS_FAST)
+        self.assertRc(run, 0)
+        self.assertEqual(run.report["config"]["schedule"]["rounds"], 7)
+        self.assertEqual(run.results[0]["rounds"]["processes"], list(range(7)))
+        run = run_report(SMALL_MLP, "--processes", "3", "--rounds", "2")
+        self.assertRc(run, 2)
+        self.assertOneErrorLine(run, "--processes 3 needs at least as many rounds (--rounds 2)")
+
+    def test_sequential_with_processes(self):
+        run = run_report(SMALL_MLP, "--variant", "a=no-grad", "--variant", "b=no-grad", "--schedule", "sequential",
+                         "--processes", "2", *ROUNDS_FAST)
+        self.assertRc(run, 0)
+        for result in run.results:
+            self.assertEqual(result["rounds"]["processes"], [0, 0, 0, 1, 1], result["variant"])
 
     def test_the_order_depends_on_the_seed(self):
         def positions(seed):

@@ -132,6 +132,44 @@ TEST_CASE("report reader: each kind of broken report gets one clear error", "[re
   CHECK_THAT(error_of(r), contains("report 'r.json': "));
 }
 
+TEST_CASE("report reader: rounds and the samples of each process", "[report_reader]") {
+  using tbtest::contains;
+  auto r = valid_report();
+  auto& entry = r["results"][0];
+  entry["samples_ms"] = {1.0, 1.1, 2.0, 2.1, 2.2, 1.2};
+  entry["rounds"] = {{"sizes", {2, 3, 1}}, {"positions", {0, 1, 0}}, {"processes", {0, 1, 0}}};
+  auto read = tb::report::parse_report(r.dump(), "r.json");
+  const auto& result = read.results[0];
+  CHECK(result.round_sizes == std::vector<std::int64_t>{2, 3, 1});
+  CHECK(result.round_processes == std::vector<std::int64_t>{0, 1, 0});
+  const auto groups = tb::report::samples_by_process(result);
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0] == std::vector<double>{1.0, 1.1, 1.2});
+  CHECK(groups[1] == std::vector<double>{2.0, 2.1, 2.2});
+
+  // Without processes (older reports, or a report written with one): one group.
+  entry["rounds"].erase("processes");
+  read = tb::report::parse_report(r.dump(), "r.json");
+  CHECK(tb::report::samples_by_process(read.results[0]).size() == 1);
+  entry.erase("rounds");
+  read = tb::report::parse_report(r.dump(), "r.json");
+  CHECK(tb::report::samples_by_process(read.results[0]) ==
+        std::vector<std::vector<double>>{{1.0, 1.1, 2.0, 2.1, 2.2, 1.2}});
+
+  entry["rounds"] = {{"sizes", {2, 3}}, {"processes", {0, 1}}};
+  CHECK_THAT(error_of(r), contains("results[0].rounds.sizes add up to 5 samples but samples_ms has 6"));
+  entry["rounds"] = {{"sizes", {2, 3, 1}}, {"processes", {0, 1}}};
+  CHECK_THAT(error_of(r), contains("results[0].rounds.processes has 2 entries for 3 rounds"));
+  entry["rounds"] = {{"sizes", {2, 3, 1}}, {"processes", {0, 1, -1}}};
+  CHECK_THAT(error_of(r), contains("results[0].rounds.processes[2] must be between 0 and 999"));
+  entry["rounds"] = {{"sizes", {2, 3, 1}}, {"processes", {0, 1, 5000000}}};
+  CHECK_THAT(error_of(r), contains("must be between 0 and 999"));
+  entry["rounds"] = {{"sizes", "all"}};
+  CHECK_THAT(error_of(r), contains("results[0].rounds.sizes must be an array of integers"));
+  entry["rounds"] = 3;
+  CHECK_THAT(error_of(r), contains("results[0].rounds must be an object or null"));
+}
+
 TEST_CASE("report reader: malformed JSON, deep nesting, huge numbers", "[report_reader]") {
   const auto message = [](const std::string& text) {
     try {

@@ -119,3 +119,38 @@ TEST_CASE("schedule options are validated", "[schedule]") {
   CHECK(tb::to_string(tb::parse_schedule_mode("interleaved")) == "interleaved");
   CHECK_THAT(tbtest::usage_error_of([] { tb::parse_schedule_mode("random"); }), tbtest::contains("got 'random'"));
 }
+
+TEST_CASE("--processes: validated, and the rounds split into equal blocks", "[schedule]") {
+  ScheduleOptions o;
+  o.rounds = 10;
+  o.processes = 0;
+  CHECK_THAT(tbtest::usage_error_of([&] { tb::validate(o); }), tbtest::contains("--processes must be from 1"));
+  o.processes = 1001;
+  CHECK_THROWS(tb::validate(o));
+  o.processes = 11;
+  CHECK_THAT(tbtest::usage_error_of([&] { tb::validate(o); }), tbtest::contains("needs at least as many rounds"));
+  o.processes = 10;
+  CHECK_NOTHROW(tb::validate(o));
+
+  auto processes_of = [&](std::int64_t processes, std::int64_t rounds, std::int64_t extra) {
+    o.processes = processes;
+    o.rounds = rounds;
+    std::vector<std::int64_t> out;
+    for (std::int64_t r = 0; r < rounds + extra; ++r) out.push_back(tb::process_of_round(o, r));
+    return out;
+  };
+  CHECK(processes_of(1, 4, 0) == std::vector<std::int64_t>{0, 0, 0, 0});
+  CHECK(processes_of(5, 5, 0) == std::vector<std::int64_t>{0, 1, 2, 3, 4});
+  CHECK(processes_of(3, 5, 0) == std::vector<std::int64_t>{0, 0, 1, 1, 2});
+  CHECK(processes_of(2, 6, 0) == std::vector<std::int64_t>{0, 0, 0, 1, 1, 1});
+  // Adaptive stopping goes on past --rounds in the last process.
+  CHECK(processes_of(2, 4, 3) == std::vector<std::int64_t>{0, 0, 1, 1, 1, 1, 1});
+  // Every process gets at least one round, for any rounds >= processes.
+  for (std::int64_t rounds = 1; rounds <= 40; ++rounds) {
+    for (std::int64_t processes = 1; processes <= rounds; ++processes) {
+      const auto p = processes_of(processes, rounds, 0);
+      for (std::int64_t k = 0; k < processes; ++k) CHECK(std::count(p.begin(), p.end(), k) >= 1);
+      CHECK(std::is_sorted(p.begin(), p.end()));
+    }
+  }
+}

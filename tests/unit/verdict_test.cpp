@@ -101,3 +101,69 @@ TEST_CASE("format_change", "[verdict]") {
   CHECK(tb::compare::format_change(0.969) == "-3.1%");
   CHECK(tb::compare::format_change(1.0) == "+0.0%");
 }
+
+namespace {
+
+// One group of samples per process, each process with its own bias (its luck with memory
+// layout and caches) on top of the sample noise.
+std::vector<std::vector<double>> processes(const std::vector<double>& biases, double median_ms, std::uint64_t seed) {
+  std::vector<std::vector<double>> groups;
+  for (const double bias : biases) groups.push_back(tbtest::latency_samples(400, median_ms * bias, seed++));
+  return groups;
+}
+
+}  // namespace
+
+TEST_CASE("compare_processes: a process's own bias is not a change", "[verdict]") {
+  const tb::compare::VerdictOptions o;
+  const auto base = processes({0.97, 1.01, 0.99, 1.02, 0.98}, 5.0, 10);
+  const auto same = processes({1.03, 0.99, 1.00, 0.97, 1.02}, 5.0, 20);
+  const auto v = tb::compare::compare_processes(base, same, o);
+  CHECK(v.method == tb::compare::Method::processes);
+  CHECK(v.base_processes == 5);
+  CHECK(v.candidate_processes == 5);
+  CHECK(v.verdict != Verdict::slower);
+  CHECK(v.verdict != Verdict::faster);
+  CHECK(v.ratio.low < 1.0);
+  CHECK(v.ratio.high > 1.0);
+  CHECK_THAT(v.reason, tbtest::contains("(5 vs 5 processes)"));
+  // The first process of each side alone: thousands of samples make a 6% bias "significant".
+  const auto one = tb::compare::compare_samples(base[0], same[0], o);
+  CHECK(one.verdict == Verdict::slower);
+}
+
+TEST_CASE("compare_processes: a change in every process is found", "[verdict]") {
+  const tb::compare::VerdictOptions o;
+  const std::vector<double> biases = {0.99, 1.01, 1.0, 0.995, 1.005};
+  const auto base = processes(biases, 5.0, 30);
+  const auto slower = processes(biases, 5.0 * 1.06, 40);
+  const auto v = tb::compare::compare_processes(base, slower, o);
+  CHECK(v.verdict == Verdict::slower);
+  CHECK(v.ratio.low > 1.0);
+  CHECK_THAT(v.ratio.estimate, Catch::Matchers::WithinRel(1.06, 0.01));
+  CHECK(v.p_value < o.alpha);
+  const auto faster = tb::compare::compare_processes(slower, base, o);
+  CHECK(faster.verdict == Verdict::faster);
+  CHECK_THAT(faster.p_value, Catch::Matchers::WithinRel(v.p_value, 1e-9));
+}
+
+TEST_CASE("compare_processes: one process a side falls back to the samples", "[verdict]") {
+  const tb::compare::VerdictOptions o;
+  const auto base = processes({1.0}, 5.0, 50);
+  const auto many = processes({1.0, 1.0, 1.0}, 5.0, 60);
+  const auto v = tb::compare::compare_processes(base, many, o);
+  CHECK(v.method == tb::compare::Method::samples);
+  CHECK(v.base_processes == 1);
+  CHECK(v.candidate_processes == 3);
+  // The pooled samples of the three processes, against the one.
+  std::vector<double> pooled;
+  for (const auto& g : many) pooled.insert(pooled.end(), g.begin(), g.end());
+  const auto direct = tb::compare::compare_samples(base[0], pooled, o);
+  CHECK(v.ratio.estimate == direct.ratio.estimate);
+  CHECK(v.p_value == direct.p_value);
+  // Empty groups are not processes.
+  const auto with_empty = tb::compare::compare_processes({base[0], {}}, many, o);
+  CHECK(with_empty.method == tb::compare::Method::samples);
+  CHECK(with_empty.base_processes == 1);
+  CHECK(tb::compare::to_string(tb::compare::Method::processes) == "processes");
+}
