@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "core/device_timing.hpp"
 #include "run/run_command.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
@@ -38,6 +39,11 @@ Subcommand run_subcommand() {
                 ->capture_default_str();
             cmd.add_option("--max-iters", o.timing.max_iters, "Stop measuring after this many iterations")
                 ->capture_default_str();
+            auto timing_mode = std::make_shared<std::string>("latency");
+            cmd.add_option("--timing", *timing_mode,
+                           "Device timing mode: latency (wait for every call) or throughput (keep the queue "
+                           "full; per-call device events read after each batch). The CPU is always latency")
+                ->capture_default_str();
             auto schedule = std::make_shared<std::string>("interleaved");
             cmd.add_option("--schedule", *schedule,
                            "interleaved: every variant's worker stays alive and they measure in rounds, in a "
@@ -75,13 +81,24 @@ Subcommand run_subcommand() {
             cmd.add_option("-o,--output", o.output, "Write the JSON report to FILE ('-' for stdout)")
                 ->type_name("FILE");
             cmd.add_flag("-q,--quiet", o.quiet, "No progress lines on stderr");
-            return [options, model, model_option, schedule, precision, precision_option, gates, memory_limit,
+            return [options, model, model_option, timing_mode, schedule, precision, precision_option, gates, memory_limit,
                     memory_limit_option] {
               if (model_option->count() > 0) options->model = *model;
               for (const auto& [metric, texts] : *gates) {
                 for (const auto& text : texts) options->gates.push_back(parse_gate_rule(metric, text));
               }
               options->schedule.mode = parse_schedule_mode(*schedule);
+              const auto mode = parse_timing_mode(*timing_mode);
+              if (!mode) {
+                throw UsageError("--timing takes latency or throughput (got '" + *timing_mode + "'" +
+                                 did_you_mean(*timing_mode, std::vector<std::string_view>{"latency", "throughput"}) +
+                                 ")");
+              }
+              if (*mode == TimingMode::throughput && options->device.starts_with("cpu")) {
+                throw UsageError("--timing throughput needs a device that queues work (--device cuda); every CPU "
+                                 "call is synchronous, so the CPU is always timed in latency mode");
+              }
+              options->timing.mode = *mode;
               if (precision_option->count() > 0) {
                 const auto value = parse_percent(*precision);
                 if (!value) {

@@ -50,6 +50,8 @@ struct WorkerResult {
   std::string timer;                    // "steady_clock" or "device_event"
   std::vector<double> samples_ms;       // per-iteration latency (device time on a GPU), rounds in order
   std::vector<double> host_samples_ms;  // per-iteration host wall time (GPU runs only)
+  std::vector<double> enqueue_samples_ms;  // per-iteration host time for the call to return (GPU runs only)
+  std::string timing_mode = "latency";     // TimingOptions::mode as this variant ran
   std::vector<std::int64_t> round_sizes;      // samples per measured round (they sum to samples_ms.size())
   std::vector<std::int64_t> round_positions;  // where in each round's order this variant ran (0 = first)
   double timer_overhead_ms = 0;               // median cost of one timer call around an empty body

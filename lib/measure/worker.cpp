@@ -15,8 +15,10 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <variant>
 
+#include "core/device_timing.hpp"
 #include "core/model_ref.hpp"
 #include "core/timed_loop.hpp"
 #include "measure/device.hpp"
@@ -186,8 +188,8 @@ class VariantSession {
       } else {
         timer_.emplace<DeviceEventTimer>(context_.device);
         result_.timer = "device_event";
-        reset_peak_memory(context_.device);
       }
+      result_.timing_mode = std::string(to_string(job_.timing.mode));
       std::visit([&](auto& timer) { first_call_and_warmup(timer); }, timer_);
     });
   }
@@ -204,8 +206,13 @@ class VariantSession {
             if (!fault_injected_) {
               fault_injected_ = true;
               inject_fault(job_.fault);
+              // Peak device memory covers the measurement only: reset after warm-up, right
+              // before the first timed loop (later rounds keep the same peak).
+              if (!context_.device.is_cpu()) reset_peak_memory(context_.device);
             }
-            auto loop = run_measurement(timer, body, command.timing, !context_.device.is_cpu());
+            auto loop = measure_loop(timer, body, command.timing);
+            result_.enqueue_samples_ms.insert(result_.enqueue_samples_ms.end(), loop.enqueue_samples_ms.begin(),
+                                              loop.enqueue_samples_ms.end());
             reply.samples_ms = std::move(loop.samples_ms);
             reply.host_samples_ms = std::move(loop.host_samples_ms);
             reply.elapsed_seconds = loop.elapsed_seconds;
@@ -264,6 +271,18 @@ class VariantSession {
                        " inputs, got " + std::to_string(context_.inputs.size()) +
                        "; give one --input SPEC for each argument");
     }
+  }
+
+  // The timed loop of one round: latency mode times each call and waits for it; throughput
+  // mode (device timers only) queues batches of calls and waits once per batch.
+  template <class Timer, class Body>
+  LoopResult measure_loop(Timer& timer, Body& body, const TimingOptions& timing) {
+    if constexpr (std::is_same_v<Timer, DeviceEventTimer>) {
+      if (timing.mode == TimingMode::throughput) {
+        return run_measurement_batched(timer, body, timing, thresholds::kThroughputBatchIters);
+      }
+    }
+    return run_measurement(timer, body, timing, !context_.device.is_cpu());
   }
 
   template <class Timer>
