@@ -155,6 +155,8 @@ void to_json(nlohmann::json& j, const WorkerResult& r) {
        {"host_samples_ms", r.host_samples_ms},
        {"enqueue_samples_ms", r.enqueue_samples_ms},
        {"timing_mode", r.timing_mode},
+       {"calls_per_sample", r.calls_per_sample},
+       {"per_stream_samples_ms", r.per_stream_samples_ms},
        {"round_sizes", r.round_sizes},
        {"round_positions", r.round_positions},
        {"timer_overhead_ms", r.timer_overhead_ms},
@@ -186,6 +188,8 @@ void from_json(const nlohmann::json& j, WorkerResult& r) {
   j.at("host_samples_ms").get_to(r.host_samples_ms);
   if (j.contains("enqueue_samples_ms")) j.at("enqueue_samples_ms").get_to(r.enqueue_samples_ms);
   if (j.contains("timing_mode")) j.at("timing_mode").get_to(r.timing_mode);
+  if (j.contains("calls_per_sample")) get_int(j.at("calls_per_sample"), r.calls_per_sample);
+  if (j.contains("per_stream_samples_ms")) j.at("per_stream_samples_ms").get_to(r.per_stream_samples_ms);
   get_ints(j.at("round_sizes"), r.round_sizes);
   get_ints(j.at("round_positions"), r.round_positions);
   j.at("timer_overhead_ms").get_to(r.timer_overhead_ms);

@@ -52,6 +52,8 @@ struct WorkerResult {
   std::vector<double> host_samples_ms;  // per-iteration host wall time (GPU runs only)
   std::vector<double> enqueue_samples_ms;  // per-iteration host time for the call to return (GPU runs only)
   std::string timing_mode = "latency";     // TimingOptions::mode as this variant ran
+  std::int64_t calls_per_sample = 1;       // model calls per sample (streams=N: N)
+  std::vector<std::vector<double>> per_stream_samples_ms;  // streams=N: each stream's device time per call
   std::vector<std::int64_t> round_sizes;      // samples per measured round (they sum to samples_ms.size())
   std::vector<std::int64_t> round_positions;  // where in each round's order this variant ran (0 = first)
   double timer_overhead_ms = 0;               // median cost of one timer call around an empty body

@@ -137,6 +137,13 @@ std::optional<std::int64_t> serialized_size(model::Model& model) {
 class VariantSession {
  public:
   explicit VariantSession(WorkerJob job) : job_(std::move(job)) {}
+  // A runner refers to the model and the device: it goes first.
+  ~VariantSession() {
+    context_.runner.reset();
+    context_.scopes.clear();
+  }
+  VariantSession(const VariantSession&) = delete;
+  VariantSession& operator=(const VariantSession&) = delete;
 
   // Load, inputs, passes, first call, warm-up. False on failure (result() says why).
   bool prepare() {
@@ -190,6 +197,7 @@ class VariantSession {
         result_.timer = "device_event";
       }
       result_.timing_mode = std::string(to_string(job_.timing.mode));
+      if (context_.runner) result_.calls_per_sample = context_.runner->calls_per_run();
       std::visit([&](auto& timer) { first_call_and_warmup(timer); }, timer_);
     });
   }
@@ -201,7 +209,7 @@ class VariantSession {
       result_.failure = FailureStage::measure;
       std::visit(
           [&](auto& timer) {
-            auto body = [&] { model_->run(inputs_); };
+            auto body = [&] { call(); };
             for (std::int64_t i = 0; i < command.warmup_iters; ++i) timer.time(body);
             if (!fault_injected_) {
               fault_injected_ = true;
@@ -237,8 +245,9 @@ class VariantSession {
           result_.device_peak_reserved_bytes = memory->peak_reserved_bytes;
         }
       }
+      if (context_.runner) result_.per_stream_samples_ms = context_.runner->per_stream_ms();
       result_.failure = FailureStage::accuracy;
-      const auto outputs = model::flatten_outputs(model_->run(inputs_));
+      const auto outputs = model::flatten_outputs(call());
       for (const auto& t : outputs) result_.output_shapes.emplace_back(t.sizes().begin(), t.sizes().end());
       if (!job_.outputs_path.empty()) model::save_outputs(outputs, job_.outputs_path);
       if (!reference_outputs.empty()) {
@@ -260,6 +269,9 @@ class VariantSession {
   }
 
  private:
+  // One timed call: the model, or the runner an execution pass installed (cuda-graph, streams).
+  c10::IValue call() { return context_.runner ? context_.runner->run(inputs_) : model_->run(inputs_); }
+
   void check_input_count() const {
     const auto required = model_->required_inputs();
     if (context_.inputs.empty()) {
@@ -291,12 +303,12 @@ class VariantSession {
     // outputs cannot be compared fails at its first call, not after a whole measurement.
     result_.failure = FailureStage::first_run;
     c10::IValue first_output;
-    auto first_call = [&] { first_output = model_->run(inputs_); };
+    auto first_call = [&] { first_output = call(); };
     result_.cold_ms = timer.time(first_call).ms;
     model::flatten_outputs(first_output);
 
     result_.failure = FailureStage::measure;
-    auto body = [&] { model_->run(inputs_); };
+    auto body = [&] { call(); };
     const auto warmup = run_warmup(timer, body, job_.timing);
     result_.warmup_iters = static_cast<std::int64_t>(warmup.samples_ms.size());
     result_.warmup_ms = warmup.elapsed_seconds * 1000.0;

@@ -39,7 +39,8 @@ std::optional<double> speedup(const VariantOutcome& v, const VariantOutcome& bas
 double throughput_per_s(const WorkerResult& result) {
   const double total_ms = std::accumulate(result.samples_ms.begin(), result.samples_ms.end(), 0.0);
   if (total_ms <= 0) return 0;
-  return static_cast<double>(result.batch) * static_cast<double>(result.samples_ms.size()) * 1000.0 / total_ms;
+  return static_cast<double>(result.batch) * static_cast<double>(result.calls_per_sample) *
+         static_cast<double>(result.samples_ms.size()) * 1000.0 / total_ms;
 }
 
 std::vector<std::string> measurement_warnings(const WorkerResult& result, const TimingOptions& timing,
@@ -114,6 +115,14 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
     j["host_stats"] = stats_json(summarize(r.host_samples_ms));
   }
   j["timing_mode"] = r.timing_mode;
+  if (r.calls_per_sample != 1) j["calls_per_sample"] = r.calls_per_sample;
+  if (!r.per_stream_samples_ms.empty()) {
+    nlohmann::json streams = nlohmann::json::array();
+    for (const auto& series : r.per_stream_samples_ms) {
+      streams.push_back(series.empty() ? nlohmann::json(nullptr) : stats_json(summarize(series)));
+    }
+    j["per_stream_stats"] = std::move(streams);
+  }
   if (!r.enqueue_samples_ms.empty()) {
     j["enqueue_samples_ms"] = r.enqueue_samples_ms;
     j["enqueue_stats"] = stats_json(summarize(r.enqueue_samples_ms));
