@@ -45,9 +45,6 @@ class CudaPassesOnCpuTest(CliTestCase):
             with self.subTest(pass_name=name):
                 self.check("v=" + spec, "variant 'v'", "pass '%s'" % name, "--device cuda", "not cpu")
 
-    def test_runner_passes_exclude_each_other(self):
-        self.check("v=cuda-graph,streams=2", "exclude each other")
-
     def test_streams_needs_a_positive_count(self):
         self.check("v=streams=0", "positive integer")
 
