@@ -18,9 +18,10 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
 packages=(libcli11-dev nlohmann-json3-dev libfmt-dev catch2)
-# The fmt runtime package and the Boost headers package, by their versioned names.
-packages+=($(dpkg-query -W -f='${Package}\n' 'libfmt[0-9]*' 2>/dev/null | head -1))
-packages+=($(dpkg-query -W -f='${Package}\n' 'libboost[0-9]*-dev' 2>/dev/null | grep -E '^libboost1\.[0-9]+-dev$' | head -1))
+# The fmt runtime package and the Boost headers package: the installed packages that own them.
+multiarch=$(gcc -print-multiarch)
+packages+=("$(dpkg -S "$(readlink -f "/usr/lib/$multiarch/libfmt.so")" | cut -d: -f1)")
+packages+=("$(dpkg -S /usr/include/boost/version.hpp | cut -d: -f1)")
 for package in "${packages[@]}"; do
   dpkg-query -W "$package" >/dev/null || { echo "gpu_bundle.sh: package $package is not installed" >&2; exit 1; }
   # Files (not directories, not docs) of the package, copied with their /usr paths.
@@ -30,10 +31,6 @@ for package in "${packages[@]}"; do
       cp -a "$path" "$stage/deps$path"
     fi
   done
-done
-# fmt's library is a symlink into the runtime package: resolve it.
-for link in "$stage"/deps/usr/lib/*/libfmt.so; do
-  [[ -L $link ]] && cp -L "$(readlink -f "/usr/lib/$(basename "$(dirname "$link")")/libfmt.so")" "$link.tmp" && mv "$link.tmp" "$link"
 done
 printf '%s\n' "${packages[@]}" >"$stage/deps/PACKAGES"
 tar -C "$stage" -czf "$out/gpu-deps.tar.gz" deps
