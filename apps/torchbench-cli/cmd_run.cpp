@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "cli.hpp"
+#include "core/device_timing.hpp"
 #include "run/run_command.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
@@ -39,6 +40,11 @@ Subcommand run_subcommand() {
                            "Stop measuring (and warming up) after this many seconds")
                 ->capture_default_str();
             cmd.add_option("--max-iters", o.timing.max_iters, "Stop measuring after this many iterations")
+                ->capture_default_str();
+            auto timing_mode = std::make_shared<std::string>("latency");
+            cmd.add_option("--timing", *timing_mode,
+                           "Device timing mode: latency (wait for every call) or throughput (keep the queue "
+                           "full; per-call device events read after each batch). The CPU is always latency")
                 ->capture_default_str();
             auto schedule = std::make_shared<std::string>("interleaved");
             cmd.add_option("--schedule", *schedule,
@@ -83,7 +89,8 @@ Subcommand run_subcommand() {
             cmd.add_option("-o,--output", o.output, "Write the JSON report to FILE ('-' for stdout)")
                 ->type_name("FILE");
             cmd.add_flag("-q,--quiet", o.quiet, "No progress lines on stderr");
-            return [options, model, model_option, schedule, precision, precision_option, rounds_option, gates, memory_limit,
+            return [options, model, model_option, timing_mode, schedule, precision, precision_option, rounds_option,
+                    gates, memory_limit,
                     memory_limit_option] {
               if (model_option->count() > 0) options->model = *model;
               for (const auto& [metric, texts] : *gates) {
@@ -93,6 +100,17 @@ Subcommand run_subcommand() {
               if (rounds_option->count() == 0) {
                 options->schedule.rounds = std::max(options->schedule.rounds, options->schedule.processes);
               }
+              const auto mode = parse_timing_mode(*timing_mode);
+              if (!mode) {
+                throw UsageError("--timing takes latency or throughput (got '" + *timing_mode + "'" +
+                                 did_you_mean(*timing_mode, std::vector<std::string_view>{"latency", "throughput"}) +
+                                 ")");
+              }
+              if (*mode == TimingMode::throughput && options->device.starts_with("cpu")) {
+                throw UsageError("--timing throughput needs a device that queues work (--device cuda); every CPU "
+                                 "call is synchronous, so the CPU is always timed in latency mode");
+              }
+              options->timing.mode = *mode;
               if (precision_option->count() > 0) {
                 const auto value = parse_percent(*precision);
                 if (!value) {

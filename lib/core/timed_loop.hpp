@@ -1,6 +1,7 @@
 #pragma once
 // The warm-up and measurement loops, independent of LibTorch and of the clock: a Timer times
 // one call of the body and returns an IterationTime. Tests drive it with a fake timer.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -11,11 +12,20 @@ namespace tb {
 struct IterationTime {
   double ms = 0;       // the sample: device time on a GPU, host time on the CPU
   double host_ms = 0;  // host wall time of the iteration (drives the time limits)
+  double enqueue_ms = 0;  // host time for the call to return (work queued; = host_ms on the CPU)
+};
+
+// What a throughput-mode timer returns for one batch of queued iterations.
+struct BatchTimes {
+  std::vector<double> device_ms;   // per iteration, read from its events after the batch
+  std::vector<double> enqueue_ms;  // per iteration, host time for the call to return
+  double host_ms = 0;              // wall time of the whole batch, synchronization included
 };
 
 struct LoopResult {
   std::vector<double> samples_ms;
   std::vector<double> host_samples_ms;
+  std::vector<double> enqueue_samples_ms;  // kept with host_samples_ms
   double elapsed_seconds = 0;  // sum of host times
 };
 
@@ -38,14 +48,45 @@ LoopResult run_measurement(Timer& timer, Body& body, const TimingOptions& option
   LoopResult result;
   // Reserve so that the timed loop never reallocates (bounded: a guess, not max_iters).
   result.samples_ms.reserve(static_cast<std::size_t>(std::min<std::int64_t>(options.max_iters, 1 << 16)));
-  if (keep_host_samples) result.host_samples_ms.reserve(result.samples_ms.capacity());
+  if (keep_host_samples) {
+    result.host_samples_ms.reserve(result.samples_ms.capacity());
+    result.enqueue_samples_ms.reserve(result.samples_ms.capacity());
+  }
   std::int64_t iters = 0;
   while (!measurement_done(options, iters, result.elapsed_seconds)) {
     const IterationTime t = timer.time(body);
     result.samples_ms.push_back(t.ms);
-    if (keep_host_samples) result.host_samples_ms.push_back(t.host_ms);
+    if (keep_host_samples) {
+      result.host_samples_ms.push_back(t.host_ms);
+      result.enqueue_samples_ms.push_back(t.enqueue_ms);
+    }
     result.elapsed_seconds += t.host_ms / 1000.0;
     ++iters;
+  }
+  return result;
+}
+
+// Throughput mode (TimingMode::throughput): the timer queues up to `batch_iters` calls
+// without waiting, then waits once and reports every queued call's device time. Timer
+// concept: `void begin_batch()`, `void enqueue(Body&)`, `BatchTimes end_batch()`. Samples stay
+// per iteration; host samples are the batch wall time spread evenly (the host does not wait
+// per call). The stop rules are checked between batches, so a run may end up to
+// batch_iters - 1 iterations past min_iters (never past max_iters).
+template <class Timer, class Body>
+LoopResult run_measurement_batched(Timer& timer, Body& body, const TimingOptions& options, std::int64_t batch_iters) {
+  LoopResult result;
+  std::int64_t iters = 0;
+  while (!measurement_done(options, iters, result.elapsed_seconds)) {
+    const std::int64_t n = std::max<std::int64_t>(1, std::min(batch_iters, options.max_iters - iters));
+    timer.begin_batch();
+    for (std::int64_t i = 0; i < n; ++i) timer.enqueue(body);
+    const BatchTimes batch = timer.end_batch();
+    result.samples_ms.insert(result.samples_ms.end(), batch.device_ms.begin(), batch.device_ms.end());
+    result.enqueue_samples_ms.insert(result.enqueue_samples_ms.end(), batch.enqueue_ms.begin(), batch.enqueue_ms.end());
+    const double per_call = batch.device_ms.empty() ? 0.0 : batch.host_ms / static_cast<double>(batch.device_ms.size());
+    result.host_samples_ms.insert(result.host_samples_ms.end(), batch.device_ms.size(), per_call);
+    result.elapsed_seconds += batch.host_ms / 1000.0;
+    iters += static_cast<std::int64_t>(batch.device_ms.size());
   }
   return result;
 }

@@ -2,6 +2,8 @@
 // When to stop warming up and measuring. One struct, defaults here, validation in one place.
 #include <cstdint>
 
+#include "core/device_timing.hpp"
+
 namespace tb {
 
 struct TimingOptions {
@@ -14,6 +16,9 @@ struct TimingOptions {
   double min_seconds = 1.0;
   double max_seconds = 10.0;
   std::int64_t max_iters = 1'000'000;
+  // --timing: how a device's timed loop waits for it (core/device_timing.hpp). The CPU is
+  // synchronous: only latency applies there.
+  TimingMode mode = TimingMode::latency;
 };
 
 // Throws UsageError naming the bad option (negative values, min above max, ...).

@@ -82,7 +82,8 @@ void from_json(const nlohmann::json& j, PassSpec& pass) {
 void to_json(nlohmann::json& j, const TimingOptions& o) {
   j = {{"warmup_iters", o.warmup_iters}, {"warmup_seconds", o.warmup_seconds},
        {"min_iters", o.min_iters},       {"min_seconds", o.min_seconds},
-       {"max_seconds", o.max_seconds},   {"max_iters", o.max_iters}};
+       {"max_seconds", o.max_seconds},   {"max_iters", o.max_iters},
+       {"mode", std::string(to_string(o.mode))}};
 }
 void from_json(const nlohmann::json& j, TimingOptions& o) {
   get_int(j.at("warmup_iters"), o.warmup_iters);
@@ -91,6 +92,12 @@ void from_json(const nlohmann::json& j, TimingOptions& o) {
   j.at("min_seconds").get_to(o.min_seconds);
   j.at("max_seconds").get_to(o.max_seconds);
   get_int(j.at("max_iters"), o.max_iters);
+  // Added in schema 1.x: older reports have no mode and ran in latency mode.
+  if (const auto it = j.find("mode"); it != j.end()) {
+    const auto mode = parse_timing_mode(it->get<std::string>());
+    if (!mode) throw UsageError("unknown timing mode '" + it->get<std::string>() + "'");
+    o.mode = *mode;
+  }
 }
 
 void to_json(nlohmann::json& j, const AccuracyStats& s) {
@@ -146,6 +153,10 @@ void to_json(nlohmann::json& j, const WorkerResult& r) {
        {"timer", r.timer},
        {"samples_ms", r.samples_ms},
        {"host_samples_ms", r.host_samples_ms},
+       {"enqueue_samples_ms", r.enqueue_samples_ms},
+       {"timing_mode", r.timing_mode},
+       {"calls_per_sample", r.calls_per_sample},
+       {"per_stream_samples_ms", r.per_stream_samples_ms},
        {"round_sizes", r.round_sizes},
        {"round_positions", r.round_positions},
        {"round_processes", r.round_processes},
@@ -176,6 +187,10 @@ void from_json(const nlohmann::json& j, WorkerResult& r) {
   j.at("timer").get_to(r.timer);
   j.at("samples_ms").get_to(r.samples_ms);
   j.at("host_samples_ms").get_to(r.host_samples_ms);
+  if (j.contains("enqueue_samples_ms")) j.at("enqueue_samples_ms").get_to(r.enqueue_samples_ms);
+  if (j.contains("timing_mode")) j.at("timing_mode").get_to(r.timing_mode);
+  if (j.contains("calls_per_sample")) get_int(j.at("calls_per_sample"), r.calls_per_sample);
+  if (j.contains("per_stream_samples_ms")) j.at("per_stream_samples_ms").get_to(r.per_stream_samples_ms);
   get_ints(j.at("round_sizes"), r.round_sizes);
   get_ints(j.at("round_positions"), r.round_positions);
   get_ints(j.at("round_processes"), r.round_processes);
@@ -212,12 +227,14 @@ void to_json(nlohmann::json& j, const RoundReply& reply) {
   j = {{"reply", "round"},
        {"samples_ms", reply.samples_ms},
        {"host_samples_ms", reply.host_samples_ms},
+       {"enqueue_samples_ms", reply.enqueue_samples_ms},
        {"elapsed_seconds", reply.elapsed_seconds}};
 }
 
 void from_json(const nlohmann::json& j, RoundReply& reply) {
   j.at("samples_ms").get_to(reply.samples_ms);
   j.at("host_samples_ms").get_to(reply.host_samples_ms);
+  j.at("enqueue_samples_ms").get_to(reply.enqueue_samples_ms);
   j.at("elapsed_seconds").get_to(reply.elapsed_seconds);
 }
 

@@ -50,6 +50,10 @@ struct WorkerResult {
   std::string timer;                    // "steady_clock" or "device_event"
   std::vector<double> samples_ms;       // per-iteration latency (device time on a GPU), rounds in order
   std::vector<double> host_samples_ms;  // per-iteration host wall time (GPU runs only)
+  std::vector<double> enqueue_samples_ms;  // per-iteration host time for the call to return (GPU runs only)
+  std::string timing_mode = "latency";     // TimingOptions::mode as this variant ran
+  std::int64_t calls_per_sample = 1;       // model calls per sample (streams=N: N)
+  std::vector<std::vector<double>> per_stream_samples_ms;  // streams=N: each stream's device time per call
   std::vector<std::int64_t> round_sizes;      // samples per measured round (they sum to samples_ms.size())
   std::vector<std::int64_t> round_positions;  // where in each round's order this variant ran (0 = first)
   std::vector<std::int64_t> round_processes;  // which of the variant's worker processes measured each round (0, 1, ...)
@@ -88,6 +92,7 @@ struct RoundCommand {
 struct RoundReply {
   std::vector<double> samples_ms;
   std::vector<double> host_samples_ms;
+  std::vector<double> enqueue_samples_ms;  // GPU runs only
   double elapsed_seconds = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <torch/version.h>
 
 #include "measure/device.hpp"
+#include "passes/cuda_extension.hpp"
 #include "util/errors.hpp"
 
 namespace tb::measure {
@@ -23,6 +24,17 @@ nlohmann::json libtorch_info() {
   const int cuda_devices = at::hasCUDA() ? device_count(c10::DeviceType::CUDA) : 0;
   info["accelerator"] = cuda_devices > 0 ? "cuda" : "none";
   info["accelerator_count"] = cuda_devices;
+  // Device 0's properties from the optional tb_cuda target; null on a CPU-only build.
+  nlohmann::json properties = nullptr;
+  if (const auto read = passes::cuda_extension().device_properties; read && cuda_devices > 0) {
+    const auto p = read(0);
+    properties = {{"name", p.name},
+                  {"compute_capability", std::to_string(p.compute_major) + "." + std::to_string(p.compute_minor)},
+                  {"sm_count", p.sm_count},
+                  {"total_memory_bytes", p.total_memory_bytes},
+                  {"cuda_runtime_version", p.cuda_runtime_version}};
+  }
+  info["cuda_device"] = properties;
   return info;
 }
 

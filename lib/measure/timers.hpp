@@ -2,6 +2,7 @@
 // Per-iteration timers for the timed loop (core/timed_loop.hpp).
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include <c10/core/Device.h>
 
@@ -17,7 +18,7 @@ struct SteadyClockTimer {
     body();
     const auto stop = std::chrono::steady_clock::now();
     const double ms = std::chrono::duration<double, std::milli>(stop - start).count();
-    return {ms, ms};
+    return {ms, ms, ms};
   }
 };
 
@@ -35,14 +36,32 @@ class DeviceEventTimer {
     const auto start = std::chrono::steady_clock::now();
     record_start();
     body();
+    const double enqueue_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     const double device_ms = record_stop_and_wait();
     const double host_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return {device_ms, host_ms};
+    return {device_ms, host_ms, enqueue_ms};
   }
+
+  // Throughput mode (run_measurement_batched): a start/stop event pair per queued call from
+  // a pool, one wait at the end of the batch, then every pair's elapsed time.
+  void begin_batch();
+  template <class Body>
+  void enqueue(Body& body) {
+    const auto start = std::chrono::steady_clock::now();
+    record_batch_start();
+    body();
+    record_batch_stop();
+    batch_enqueue_ms_.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  BatchTimes end_batch();
 
  private:
   void record_start();
   double record_stop_and_wait();
+  void record_batch_start();
+  void record_batch_stop();
+  std::chrono::steady_clock::time_point batch_start_;
+  std::vector<double> batch_enqueue_ms_;
   struct Events;
   std::unique_ptr<Events> events_;
 };

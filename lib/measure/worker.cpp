@@ -15,8 +15,10 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <variant>
 
+#include "core/device_timing.hpp"
 #include "core/model_ref.hpp"
 #include "core/timed_loop.hpp"
 #include "measure/device.hpp"
@@ -135,6 +137,13 @@ std::optional<std::int64_t> serialized_size(model::Model& model) {
 class VariantSession {
  public:
   explicit VariantSession(WorkerJob job) : job_(std::move(job)) {}
+  // A runner refers to the model and the device: it goes first.
+  ~VariantSession() {
+    context_.runner.reset();
+    context_.scopes.clear();
+  }
+  VariantSession(const VariantSession&) = delete;
+  VariantSession& operator=(const VariantSession&) = delete;
 
   // Load, inputs, passes, first call, warm-up. False on failure (result() says why).
   bool prepare() {
@@ -186,8 +195,9 @@ class VariantSession {
       } else {
         timer_.emplace<DeviceEventTimer>(context_.device);
         result_.timer = "device_event";
-        reset_peak_memory(context_.device);
       }
+      result_.timing_mode = std::string(to_string(job_.timing.mode));
+      if (context_.runner) result_.calls_per_sample = context_.runner->calls_per_run();
       std::visit([&](auto& timer) { first_call_and_warmup(timer); }, timer_);
     });
   }
@@ -199,13 +209,19 @@ class VariantSession {
       result_.failure = FailureStage::measure;
       std::visit(
           [&](auto& timer) {
-            auto body = [&] { model_->run(inputs_); };
+            auto body = [&] { call(); };
             for (std::int64_t i = 0; i < command.warmup_iters; ++i) timer.time(body);
             if (!fault_injected_) {
               fault_injected_ = true;
               inject_fault(job_.fault);
+              // Peak device memory covers the measurement only: reset after warm-up, right
+              // before the first timed loop (later rounds keep the same peak).
+              if (!context_.device.is_cpu()) reset_peak_memory(context_.device);
             }
-            auto loop = run_measurement(timer, body, command.timing, !context_.device.is_cpu());
+            auto loop = measure_loop(timer, body, command.timing);
+            result_.enqueue_samples_ms.insert(result_.enqueue_samples_ms.end(), loop.enqueue_samples_ms.begin(),
+                                              loop.enqueue_samples_ms.end());
+            reply.enqueue_samples_ms = std::move(loop.enqueue_samples_ms);
             reply.samples_ms = std::move(loop.samples_ms);
             reply.host_samples_ms = std::move(loop.host_samples_ms);
             reply.elapsed_seconds = loop.elapsed_seconds;
@@ -230,8 +246,9 @@ class VariantSession {
           result_.device_peak_reserved_bytes = memory->peak_reserved_bytes;
         }
       }
+      if (context_.runner) result_.per_stream_samples_ms = context_.runner->per_stream_ms();
       result_.failure = FailureStage::accuracy;
-      const auto outputs = model::flatten_outputs(model_->run(inputs_));
+      const auto outputs = model::flatten_outputs(call());
       for (const auto& t : outputs) result_.output_shapes.emplace_back(t.sizes().begin(), t.sizes().end());
       if (!job_.outputs_path.empty()) model::save_outputs(outputs, job_.outputs_path);
       if (!reference_outputs.empty()) {
@@ -253,6 +270,9 @@ class VariantSession {
   }
 
  private:
+  // One timed call: the model, or the runner an execution pass installed (cuda-graph, streams).
+  c10::IValue call() { return context_.runner ? context_.runner->run(inputs_) : model_->run(inputs_); }
+
   void check_input_count() const {
     const auto required = model_->required_inputs();
     if (context_.inputs.empty()) {
@@ -266,18 +286,30 @@ class VariantSession {
     }
   }
 
+  // The timed loop of one round: latency mode times each call and waits for it; throughput
+  // mode (device timers only) queues batches of calls and waits once per batch.
+  template <class Timer, class Body>
+  LoopResult measure_loop(Timer& timer, Body& body, const TimingOptions& timing) {
+    if constexpr (std::is_same_v<Timer, DeviceEventTimer>) {
+      if (timing.mode == TimingMode::throughput) {
+        return run_measurement_batched(timer, body, timing, thresholds::kThroughputBatchIters);
+      }
+    }
+    return run_measurement(timer, body, timing, !context_.device.is_cpu());
+  }
+
   template <class Timer>
   void first_call_and_warmup(Timer& timer) {
     // The first call is timed on its own; its outputs are checked here so that a model whose
     // outputs cannot be compared fails at its first call, not after a whole measurement.
     result_.failure = FailureStage::first_run;
     c10::IValue first_output;
-    auto first_call = [&] { first_output = model_->run(inputs_); };
+    auto first_call = [&] { first_output = call(); };
     result_.cold_ms = timer.time(first_call).ms;
     model::flatten_outputs(first_output);
 
     result_.failure = FailureStage::measure;
-    auto body = [&] { model_->run(inputs_); };
+    auto body = [&] { call(); };
     const auto warmup = run_warmup(timer, body, job_.timing);
     result_.warmup_iters = static_cast<std::int64_t>(warmup.samples_ms.size());
     result_.warmup_ms = warmup.elapsed_seconds * 1000.0;

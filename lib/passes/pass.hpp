@@ -37,6 +37,18 @@ enum class Stage {
   execution,  // thread-local state around the timed calls (autograd mode, autocast)
 };
 
+// How each timed call runs when an execution pass changes it (cuda-graph replays a captured
+// graph, streams=N runs the model on N streams): the worker calls run() instead of the model.
+class CallRunner {
+ public:
+  virtual ~CallRunner() = default;
+  virtual c10::IValue run(const std::vector<c10::IValue>& inputs) = 0;
+  // Model calls one run() makes (streams=N: N), for throughput.
+  virtual std::int64_t calls_per_run() const { return 1; }
+  // streams=N: every stream's own device times of its calls so far, one series per stream.
+  virtual std::vector<std::vector<double>> per_stream_ms() const { return {}; }
+};
+
 // What the passes of one variant work on.
 struct VariantContext {
   std::vector<InputSpec> inputs;   // stage inputs: the specs that will run
@@ -50,6 +62,8 @@ struct VariantContext {
   // Stage execution: RAII guards (e.g. c10::InferenceMode) held for the whole warm-up and
   // measurement, on the thread that runs them.
   std::vector<std::shared_ptr<void>> scopes;
+  // Stage execution: set by at most one pass (cuda-graph, streams=N); null = call the model.
+  std::shared_ptr<CallRunner> runner;
   // One line each on what a pass did (e.g. how many layers it quantized), for the report.
   std::vector<std::string> notes;
 };

@@ -29,6 +29,10 @@ extern const PassInfo kExecutorPass;
 extern const PassInfo kFuserPass;
 extern const PassInfo kInt8DynamicPass;
 extern const PassInfo kFp16DynamicPass;
+extern const PassInfo kTf32Pass;
+extern const PassInfo kCudnnBenchmarkPass;
+extern const PassInfo kCudaGraphPass;
+extern const PassInfo kStreamsPass;
 
 namespace {
 
@@ -36,14 +40,15 @@ namespace {
 // layout first (their tensors are what trace records and freeze folds), then trace, then
 // freeze, then the dynamic quantization of the frozen Linear weights, then optimize; in stage process, pin before threads (pin sets the thread count to
 // the pinned CPUs, an explicit threads=N overrides it).
-const std::array<const PassInfo*, 19> kTable = {
+const std::array<const PassInfo*, 23> kTable = {
     // execution
-    &kGradPass, &kNoGradPass, &kInferenceModePass, &kAutocastPass,
+    &kGradPass, &kNoGradPass, &kInferenceModePass, &kAutocastPass, &kCudaGraphPass, &kStreamsPass,
     // model
     &kBf16Pass, &kFp16Pass, &kChannelsLastPass, &kTracePass, &kFreezePass, &kInt8DynamicPass,
     &kFp16DynamicPass, &kOptimizePass,
     // process
-    &kPinPass, &kThreadsPass, &kInteropThreadsPass, &kExecutorPass, &kFuserPass,
+    &kPinPass, &kThreadsPass, &kInteropThreadsPass, &kExecutorPass, &kFuserPass, &kTf32Pass,
+    &kCudnnBenchmarkPass,
     // inputs
     &kBatchPass, &kSeqLenPass,
 };

@@ -3,11 +3,37 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "util/strings.hpp"
 #include "util/version.hpp"
 
 namespace tb::report {
+namespace {
+
+template <class T>
+nlohmann::json optional_json(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json nvml_json(const NvmlInfo& nvml) {
+  nlohmann::json gpus = nlohmann::json::array();
+  for (const auto& g : nvml.gpus) {
+    gpus.push_back({{"index", g.index},
+                    {"name", g.name},
+                    {"memory_total_bytes", optional_json(g.memory_total_bytes)},
+                    {"sm_clock_mhz", optional_json(g.sm_clock_mhz)},
+                    {"max_sm_clock_mhz", optional_json(g.max_sm_clock_mhz)},
+                    {"mem_clock_mhz", optional_json(g.mem_clock_mhz)},
+                    {"max_mem_clock_mhz", optional_json(g.max_mem_clock_mhz)},
+                    {"other_processes", optional_json(g.other_processes)}});
+  }
+  return {{"driver_version", nvml.driver_version.empty() ? nlohmann::json(nullptr) : nlohmann::json(nvml.driver_version)},
+          {"cuda_driver_version", optional_json(nvml.cuda_driver_version)},
+          {"gpus", gpus}};
+}
+
+}  // namespace
 
 nlohmann::json environment_json(const SystemInfo& s, const nlohmann::json& libtorch, const std::string& device) {
   nlohmann::json gpus = nlohmann::json::array();
@@ -31,6 +57,7 @@ nlohmann::json environment_json(const SystemInfo& s, const nlohmann::json& libto
       {"device", device},
       {"gpus", gpus},
       {"nvidia_driver", s.nvidia_driver.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.nvidia_driver)},
+      {"nvml", s.nvml ? nvml_json(*s.nvml) : nlohmann::json(nullptr)},
   };
 }
 
@@ -68,8 +95,31 @@ std::string environment_text(const nlohmann::json& environment) {
   return out;
 }
 
-std::vector<std::string> machine_warnings(const SystemInfo& system) {
+std::vector<std::string> gpu_warnings(const NvmlInfo& nvml, int index) {
   std::vector<std::string> warnings;
+  for (const auto& g : nvml.gpus) {
+    if (g.index != index) continue;
+    if (g.sm_clock_mhz && g.max_sm_clock_mhz && *g.max_sm_clock_mhz > 0 &&
+        *g.sm_clock_mhz < kUnlockedClockRatio * *g.max_sm_clock_mhz) {
+      warnings.push_back(fmt::format("GPU {} clocks look unlocked: SM clock {} MHz at rest, maximum {} MHz; they rise "
+                                     "and fall with load (lock them: nvidia-smi -lgc)",
+                                     index, *g.sm_clock_mhz, *g.max_sm_clock_mhz));
+    }
+    if (g.other_processes && *g.other_processes > 0) {
+      warnings.push_back(fmt::format("GPU {} is shared: {} other compute process{} on it", index, *g.other_processes,
+                                     *g.other_processes == 1 ? "" : "es"));
+    }
+  }
+  return warnings;
+}
+
+std::vector<std::string> machine_warnings(const SystemInfo& system, const std::string& device) {
+  std::vector<std::string> warnings;
+  if (device.starts_with("cuda") && system.nvml) {
+    const auto colon = device.find(':');
+    const int index = colon == std::string::npos ? 0 : std::atoi(device.c_str() + colon + 1);
+    warnings = gpu_warnings(*system.nvml, index);
+  }
   if (!system.governor.empty() && system.governor != "performance") {
     warnings.push_back(fmt::format("CPU frequency governor is '{}', not 'performance': clocks change under load "
                                    "(cpupower frequency-set -g performance)",

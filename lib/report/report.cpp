@@ -4,6 +4,7 @@
 
 #include <numeric>
 
+#include "core/device_timing.hpp"
 #include "util/bootstrap.hpp"
 #include "util/outliers.hpp"
 #include "util/statistics.hpp"
@@ -38,7 +39,8 @@ std::optional<double> speedup(const VariantOutcome& v, const VariantOutcome& bas
 double throughput_per_s(const WorkerResult& result) {
   const double total_ms = std::accumulate(result.samples_ms.begin(), result.samples_ms.end(), 0.0);
   if (total_ms <= 0) return 0;
-  return static_cast<double>(result.batch) * static_cast<double>(result.samples_ms.size()) * 1000.0 / total_ms;
+  return static_cast<double>(result.batch) * static_cast<double>(result.calls_per_sample) *
+         static_cast<double>(result.samples_ms.size()) * 1000.0 / total_ms;
 }
 
 std::vector<std::string> measurement_warnings(const WorkerResult& result, const TimingOptions& timing,
@@ -54,6 +56,9 @@ std::vector<std::string> measurement_warnings(const WorkerResult& result, const 
   if (static_cast<std::int64_t>(s.count) < timing.min_iters) {
     warnings.push_back(fmt::format("only {} iterations (--max-time stopped it before --min-iters {})", s.count,
                                    timing.min_iters));
+  }
+  if (result.timer == "device_event") {
+    if (auto unstable = gpu_stability_warning(s.cv); !unstable.empty()) warnings.push_back(std::move(unstable));
   }
   if (result.timer_overhead_ms > 0 && s.median < kTimerOverheadFactor * result.timer_overhead_ms) {
     warnings.push_back(fmt::format("too short to time: the median {:.3g} ms is within {:.0f}x of the timer's own "
@@ -108,6 +113,26 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
   if (!r.host_samples_ms.empty()) {
     j["host_samples_ms"] = r.host_samples_ms;
     j["host_stats"] = stats_json(summarize(r.host_samples_ms));
+  }
+  j["timing_mode"] = r.timing_mode;
+  if (r.calls_per_sample != 1) j["calls_per_sample"] = r.calls_per_sample;
+  if (!r.per_stream_samples_ms.empty()) {
+    nlohmann::json streams = nlohmann::json::array();
+    for (const auto& series : r.per_stream_samples_ms) {
+      streams.push_back(series.empty() ? nlohmann::json(nullptr) : stats_json(summarize(series)));
+    }
+    j["per_stream_stats"] = std::move(streams);
+  }
+  if (!r.enqueue_samples_ms.empty()) {
+    j["enqueue_samples_ms"] = r.enqueue_samples_ms;
+    j["enqueue_stats"] = stats_json(summarize(r.enqueue_samples_ms));
+  }
+  if (!r.samples_ms.empty() && !r.enqueue_samples_ms.empty() && !r.host_samples_ms.empty()) {
+    const DeviceTimeMedians medians{.device_ms = summarize(r.samples_ms).median,
+                                    .host_ms = summarize(r.host_samples_ms).median,
+                                    .enqueue_ms = summarize(r.enqueue_samples_ms).median};
+    const auto hint = classify_bottleneck(medians);
+    j["bottleneck"] = {{"hint", to_string(hint)}, {"message", bottleneck_message(hint, medians)}};
   }
   const bool measured = !r.samples_ms.empty();
   j["stats"] = measured ? stats_json(summary) : nlohmann::json(nullptr);

@@ -31,6 +31,7 @@ std::string path_with(const std::filesystem::path& stem, const char* suffix) { r
 void copy_rounds(const WorkerResult& from, WorkerResult& to) {
   to.samples_ms = from.samples_ms;
   to.host_samples_ms = from.host_samples_ms;
+  to.enqueue_samples_ms = from.enqueue_samples_ms;
   to.round_sizes = from.round_sizes;
   to.round_positions = from.round_positions;
   to.round_processes = from.round_processes;
@@ -112,6 +113,8 @@ std::optional<RoundReply> LiveWorker::measure(const RoundCommand& command, std::
   result.samples_ms.insert(result.samples_ms.end(), reply.samples_ms.begin(), reply.samples_ms.end());
   result.host_samples_ms.insert(result.host_samples_ms.end(), reply.host_samples_ms.begin(),
                                 reply.host_samples_ms.end());
+  result.enqueue_samples_ms.insert(result.enqueue_samples_ms.end(), reply.enqueue_samples_ms.begin(),
+                                   reply.enqueue_samples_ms.end());
   result.round_sizes.push_back(static_cast<std::int64_t>(reply.samples_ms.size()));
   result.round_positions.push_back(position);
   result.round_processes.push_back(process_index_);

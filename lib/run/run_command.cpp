@@ -293,7 +293,7 @@ int run_command(const RunOptions& options) {
 
   // Checked before the workers load the machine; shown under the table, so that a run
   // that stops with an error still prints one line only.
-  const auto warnings = report::machine_warnings(read_system_info());
+  const auto warnings = report::machine_warnings(read_system_info(), options.device);
   InterruptGuard interrupt;
   std::signal(SIGPIPE, SIG_IGN);  // a worker that dies must not take the run with it
   TempDir work_dir;

@@ -101,6 +101,7 @@ SystemInfo read_system_info() {
   double load[1];
   if (getloadavg(load, 1) == 1) info.load_average_1m = load[0];
   read_nvidia(info);
+  info.nvml = read_nvml();
   return info;
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "util/nvml.hpp"
+
 namespace tb {
 
 struct GpuInfo {
@@ -25,6 +27,7 @@ struct SystemInfo {
   int affinity_cpus = 0;       // CPUs this process may run on
   std::vector<GpuInfo> gpus;   // NVIDIA GPUs seen by the driver, from /proc/driver/nvidia
   std::string nvidia_driver;   // driver version, "" without the NVIDIA driver
+  std::optional<NvmlInfo> nvml;  // NVML (dlopen at run time); nullopt without it
 };
 
 SystemInfo read_system_info();

@@ -30,6 +30,10 @@ PASSES = {
     "int8-dynamic[=per-tensor|per-channel]": "model",
     "fp16-dynamic": "model",
     "seq-len=N": "inputs",
+    "tf32": "process",
+    "cudnn-benchmark": "process",
+    "cuda-graph": "execution",
+    "streams=N": "execution",
 }
 
 

@@ -34,10 +34,10 @@ std::string validation_error(const std::string& variant_text) {
 TEST_CASE("the pass table", "[passes]") {
   std::vector<std::string> names;
   for (const auto* pass : tb::passes::pass_table()) names.emplace_back(pass->name);
-  CHECK(names == std::vector<std::string>{"grad", "no-grad", "inference-mode", "autocast", "bf16", "fp16",
-                                          "channels-last", "trace", "freeze", "int8-dynamic", "fp16-dynamic",
-                                          "optimize", "pin", "threads", "interop-threads", "executor", "fuser",
-                                          "batch", "seq-len"});
+  CHECK(names == std::vector<std::string>{"grad", "no-grad", "inference-mode", "autocast", "cuda-graph", "streams",
+                                          "bf16", "fp16", "channels-last", "trace", "freeze", "int8-dynamic",
+                                          "fp16-dynamic", "optimize", "pin", "threads", "interop-threads", "executor",
+                                          "fuser", "tf32", "cudnn-benchmark", "batch", "seq-len"});
   for (const auto* pass : tb::passes::pass_table()) {
     INFO(pass->name);
     CHECK(tb::passes::find_pass(pass->name) == pass);

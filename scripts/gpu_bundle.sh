@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Run HERE (a Debian machine with the build dependencies installed, e.g. after
+# scripts/setup.sh): packs the header-only dependencies of the build (CLI11, nlohmann/json,
+# fmt, Catch2, Boost headers) with their CMake package files into out/gpu-deps.tar.gz, and
+# the project sources into out/gpu-src.tar.gz, for carrying to an air-gapped GPU host where
+# scripts/gpu_host.sh builds against that host's CUDA LibTorch.
+#
+# The Debian packages' CMake files locate everything relative to themselves, so the tree
+# works from any prefix. fmt is used through its header-only target (fmt::fmt-header-only);
+# its shared library is packed too because fmt's CMake config checks that it exists.
+# NOT YET RUN END TO END ON A GPU HOST (docs/gpu.md, Status).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out=${1:-out}
+mkdir -p "$out"
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+packages=(libcli11-dev nlohmann-json3-dev libfmt-dev catch2)
+# The fmt runtime package and the Boost headers package: the installed packages that own them.
+multiarch=$(gcc -print-multiarch)
+packages+=("$(dpkg -S "$(readlink -f "/usr/lib/$multiarch/libfmt.so")" | cut -d: -f1)")
+packages+=("$(dpkg -S /usr/include/boost/version.hpp | cut -d: -f1)")
+for package in "${packages[@]}"; do
+  dpkg-query -W "$package" >/dev/null || { echo "gpu_bundle.sh: package $package is not installed" >&2; exit 1; }
+  # Files (not directories, not docs) of the package, copied with their /usr paths.
+  dpkg -L "$package" | grep -v '^/usr/share/doc' | while read -r path; do
+    if [[ -f $path || -L $path ]]; then
+      mkdir -p "$stage/deps$(dirname "$path")"
+      cp -a "$path" "$stage/deps$path"
+    fi
+  done
+done
+printf '%s\n' "${packages[@]}" >"$stage/deps/PACKAGES"
+tar -C "$stage" -czf "$out/gpu-deps.tar.gz" deps
+git archive --format=tar.gz -o "$out/gpu-src.tar.gz" HEAD
+echo "gpu_bundle.sh: wrote $out/gpu-deps.tar.gz ($(du -h "$out/gpu-deps.tar.gz" | cut -f1)) and $out/gpu-src.tar.gz"
+echo "on the GPU host: mkdir tb && tar -C tb -xzf gpu-src.tar.gz && cd tb && scripts/gpu_host.sh ../gpu-deps.tar.gz"
