@@ -153,7 +153,8 @@ void read_rounds(const Checker& check, const json& entry, const std::string& whe
   r.round_processes = read_counts(check, *it, "processes", at, 999);  // run --processes is at most 1000
   std::uint64_t total = 0;
   for (const auto size : r.round_sizes) total += static_cast<std::uint64_t>(size);
-  if (!r.round_sizes.empty() && total != r.samples_ms.size()) {
+  // A failed or skipped variant's report drops its samples but keeps its rounds.
+  if (!r.round_sizes.empty() && !r.samples_ms.empty() && total != r.samples_ms.size()) {
     check.fail(at + ".sizes", fmt::format("add up to {} samples but samples_ms has {}", total, r.samples_ms.size()));
   }
   if (!r.round_processes.empty() && r.round_processes.size() != r.round_sizes.size()) {
@@ -206,7 +207,9 @@ ResultRecord read_result(const Checker& check, const json& entry, const std::str
 }  // namespace
 
 std::vector<std::vector<double>> samples_by_process(const ResultRecord& r) {
-  if (r.round_processes.empty()) return {r.samples_ms};
+  std::uint64_t total = 0;
+  for (const auto size : r.round_sizes) total += static_cast<std::uint64_t>(size);
+  if (r.round_processes.empty() || total != r.samples_ms.size()) return {r.samples_ms};
   std::vector<std::vector<double>> groups;
   std::size_t offset = 0;
   for (std::size_t round = 0; round < r.round_sizes.size(); ++round) {

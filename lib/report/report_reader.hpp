@@ -37,7 +37,8 @@ struct ResultRecord {
   std::optional<int> threads;
   std::vector<double> samples_ms;  // finite, >= 0
   // rounds.sizes and rounds.processes; empty when the report has none. Sizes sum to the
-  // number of samples; processes has one entry per round.
+  // number of samples when there are samples (a failed variant's are dropped); processes
+  // has one entry per round.
   std::vector<std::int64_t> round_sizes;
   std::vector<std::int64_t> round_processes;
   std::optional<AccuracyRecord> accuracy;

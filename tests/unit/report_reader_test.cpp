@@ -156,6 +156,14 @@ TEST_CASE("report reader: rounds and the samples of each process", "[report_read
   CHECK(tb::report::samples_by_process(read.results[0]) ==
         std::vector<std::vector<double>>{{1.0, 1.1, 2.0, 2.1, 2.2, 1.2}});
 
+  // A failed variant keeps its rounds but not its samples: one (empty) group.
+  auto failed = r;
+  failed["results"][0]["status"] = "failed";
+  failed["results"][0].erase("samples_ms");
+  failed["results"][0]["rounds"] = {{"sizes", {2, 3, 1}}, {"processes", {0, 1, 0}}};
+  read = tb::report::parse_report(failed.dump(), "r.json");
+  CHECK(tb::report::samples_by_process(read.results[0]) == std::vector<std::vector<double>>{{}});
+
   entry["rounds"] = {{"sizes", {2, 3}}, {"processes", {0, 1}}};
   CHECK_THAT(error_of(r), contains("results[0].rounds.sizes add up to 5 samples but samples_ms has 6"));
   entry["rounds"] = {{"sizes", {2, 3, 1}}, {"processes", {0, 1}}};

@@ -120,7 +120,7 @@ TEST_CASE("schedule options are validated", "[schedule]") {
   CHECK_THAT(tbtest::usage_error_of([] { tb::parse_schedule_mode("random"); }), tbtest::contains("got 'random'"));
 }
 
-TEST_CASE("--processes: validated, and the rounds split into equal blocks", "[schedule]") {
+TEST_CASE("processes per variant: validated, and the rounds split into equal blocks", "[schedule]") {
   ScheduleOptions o;
   o.rounds = 10;
   o.processes = 0;
