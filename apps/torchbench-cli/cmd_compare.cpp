@@ -13,13 +13,19 @@ Subcommand compare_subcommand() {
           [](CLI::App& cmd) -> std::function<int()> {
             auto options = std::make_shared<compare::CompareCommandOptions>();
             auto& o = *options;
-            cmd.add_option("reports", o.reports, "BASE.json NEW.json, or one report with --a and --b")
+            cmd.add_option("reports", o.reports, "BASE.json NEW.json, or one report with --a and --b and/or --a-model and --b-model")
                 ->required()
                 ->expected(1, 2)
                 ->type_name("REPORT");
             cmd.add_option("--a", o.a, "With one report: the base variant (also selects its sweep points, NAME/...)")
                 ->type_name("VARIANT");
             cmd.add_option("--b", o.b, "With one report: the variant compared against --a")->type_name("VARIANT");
+            cmd.add_option("--a-model", o.a_model,
+                           "With one report of several models (run A.pt B.pt): the base model; pairs every "
+                           "variant it shares with --b-model, or only --a/--b when given")
+                ->type_name("MODEL");
+            cmd.add_option("--b-model", o.b_model, "With one report: the model compared against --a-model")
+                ->type_name("MODEL");
             cmd.add_option("--threshold", o.threshold,
                            "Smallest change that matters, as a percentage; changes past half of it can be "
                            "'slower'/'faster' (docs/statistics.md)")

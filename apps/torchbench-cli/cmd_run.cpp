@@ -13,10 +13,11 @@ Subcommand run_subcommand() {
           [](CLI::App& cmd) -> std::function<int()> {
             auto options = std::make_shared<run::RunOptions>();
             auto& o = *options;
-            auto model = std::make_shared<std::string>();
-            auto* model_option = cmd.add_option("model", *model,
+            cmd.add_option("model", o.models,
                            "TorchScript file (.pt) or builtin:NAME[:key=value,...]; default: the first built-in "
-                           "(see `models`)");
+                           "(see `models`). Several models run interleaved in one run, each with every variant "
+                           "(compare them with compare --a-model/--b-model)")
+                ->type_name("MODEL...");
             cmd.add_option("--input", o.inputs,
                            "Input spec, one per model input: 1x3x224x224:float32, 8x128:int64[0,30522)")
                 ->type_name("SPEC");
@@ -56,8 +57,8 @@ Subcommand run_subcommand() {
                     ->capture_default_str();
             cmd.add_option("--processes", o.schedule.processes,
                            "Worker processes per variant, one after the other, each measuring an equal share of "
-                           "the rounds; with 2 or more, compare judges process-to-process spread too (more "
-                           "rounds are used when --rounds is left out)")
+                           "the rounds; with 2 or more, compare judges process-to-process spread too (--rounds "
+                           "left out: 4 rounds per process)")
                 ->capture_default_str();
             auto precision = std::make_shared<std::string>();
             auto* precision_option =
@@ -89,16 +90,15 @@ Subcommand run_subcommand() {
             cmd.add_option("-o,--output", o.output, "Write the JSON report to FILE ('-' for stdout)")
                 ->type_name("FILE");
             cmd.add_flag("-q,--quiet", o.quiet, "No progress lines on stderr");
-            return [options, model, model_option, timing_mode, schedule, precision, precision_option, rounds_option,
+            return [options, timing_mode, schedule, precision, precision_option, rounds_option,
                     gates, memory_limit,
                     memory_limit_option] {
-              if (model_option->count() > 0) options->model = *model;
               for (const auto& [metric, texts] : *gates) {
                 for (const auto& text : texts) options->gates.push_back(parse_gate_rule(metric, text));
               }
               options->schedule.mode = parse_schedule_mode(*schedule);
               if (rounds_option->count() == 0) {
-                options->schedule.rounds = std::max(options->schedule.rounds, options->schedule.processes);
+                options->schedule.rounds = default_rounds(options->schedule.processes);
               }
               const auto mode = parse_timing_mode(*timing_mode);
               if (!mode) {

@@ -43,17 +43,31 @@ int compare_command(const CompareCommandOptions& o, std::ostream& out, std::ostr
   if (o.reports.empty() || o.reports.size() > 2) {
     throw UsageError("give two reports (BASE.json NEW.json), or one report with --a VARIANT --b VARIANT");
   }
-  if (one_report && (o.a.empty() || o.b.empty())) {
-    throw UsageError(fmt::format("one report given: name the two variants to compare with --a and --b, or give a "
-                                 "second report"));
+  const bool variants = !o.a.empty() || !o.b.empty();
+  const bool models = !o.a_model.empty() || !o.b_model.empty();
+  if (!one_report && (variants || models)) {
+    throw UsageError(fmt::format("{} compare{} of one report; with two reports, results are matched by model and "
+                                 "variant",
+                                 variants ? "--a and --b" : "--a-model and --b-model",
+                                 variants ? " two variants" : " two models"));
   }
-  if (!one_report && (!o.a.empty() || !o.b.empty())) {
-    throw UsageError("--a and --b compare two variants of one report; with two reports, variants are matched by name");
+  if (one_report && !variants && !models) {
+    throw UsageError("one report given: name the two variants to compare with --a and --b (or two models with "
+                     "--a-model and --b-model), or give a second report");
+  }
+  if (variants && (o.a.empty() || o.b.empty())) {
+    throw UsageError(fmt::format("{} given without {}: name both variants to compare", o.a.empty() ? "--b" : "--a",
+                                 o.a.empty() ? "--a" : "--b"));
+  }
+  if (models && (o.a_model.empty() || o.b_model.empty())) {
+    throw UsageError(fmt::format("{} given without {}: name both models to compare",
+                                 o.a_model.empty() ? "--b-model" : "--a-model",
+                                 o.a_model.empty() ? "--a-model" : "--b-model"));
   }
 
   Comparison comparison;
   if (one_report) {
-    comparison = compare_variants(report::read_report(o.reports[0]), o.a, o.b, options);
+    comparison = compare_variants(report::read_report(o.reports[0]), {o.a, o.b, o.a_model, o.b_model}, options);
   } else {
     const auto base = report::read_report(o.reports[0]);
     const auto candidate = report::read_report(o.reports[1]);

@@ -15,6 +15,7 @@ bool use_color(ColorMode mode, bool is_terminal, const char* no_color);
 struct CompareCommandOptions {
   std::vector<std::string> reports;  // BASE NEW, or one report with a and b
   std::string a, b;                  // variants of one report
+  std::string a_model, b_model;      // models of one report
   std::string threshold = "5%";
   std::string alpha = "0.01";
   std::string fail_on = "slower";

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/model_ref.hpp"
 #include "util/errors.hpp"
 #include "util/markup.hpp"
 #include "util/statistics.hpp"
@@ -21,6 +22,7 @@ using report::ResultRecord;
 Side side_of(const ResultRecord& r) {
   Side s;
   s.present = true;
+  s.model = r.model;
   s.variant = r.variant;
   s.status = r.status;
   s.error = r.error;
@@ -31,15 +33,27 @@ Side side_of(const ResultRecord& r) {
   return s;
 }
 
+// Per-item latency, when the two sides ran different batch sizes.
+void divide(std::vector<double>& samples, std::int64_t batch) {
+  for (auto& x : samples) x /= static_cast<double>(batch);
+}
+
 // The samples of each worker process, divided by the batch size when `per_item`.
 std::vector<std::vector<double>> process_samples(const ResultRecord& r, bool per_item) {
   auto groups = report::samples_by_process(r);
-  if (per_item) {
-    for (auto& g : groups) {
-      for (auto& x : g) x /= static_cast<double>(r.batch);
-    }
+  for (auto& g : groups) {
+    if (per_item) divide(g, r.batch);
   }
   return groups;
+}
+
+// The samples of each round (empty when the report does not record rounds), likewise.
+std::vector<report::RoundRecord> round_samples(const ResultRecord& r, bool per_item) {
+  auto rounds = report::samples_by_round(r);
+  for (auto& round : rounds) {
+    if (per_item) divide(round.samples, r.batch);
+  }
+  return rounds;
 }
 
 std::string failure_text(const Side& s) {
@@ -47,7 +61,8 @@ std::string failure_text(const Side& s) {
 }
 
 // Fills the verdict, the statistics and the warnings of a pair whose sides are known.
-void judge(Pair& pair, const ResultRecord* base, const ResultRecord* candidate, const VerdictOptions& options) {
+void judge(Pair& pair, const ResultRecord* base, const ResultRecord* candidate, const VerdictOptions& options,
+           bool paired) {
   if (!base || !candidate) {
     pair.verdict = Verdict::missing;
     pair.reason = base ? "only in the base report" : "only in the new report";
@@ -75,18 +90,26 @@ void judge(Pair& pair, const ResultRecord* base, const ResultRecord* candidate, 
         fmt::format("batch differs (base {}, new {}): compared per-item latency", base->batch, candidate->batch));
   }
   const bool per_item = base->batch != candidate->batch;
-  pair.stats = compare_processes(process_samples(*base, per_item), process_samples(*candidate, per_item), options);
+  const auto base_rounds = paired ? round_samples(*base, per_item) : std::vector<report::RoundRecord>{};
+  const auto candidate_rounds = paired ? round_samples(*candidate, per_item) : std::vector<report::RoundRecord>{};
+  if (!base_rounds.empty() && !candidate_rounds.empty()) {
+    pair.stats = compare_paired(base_rounds, candidate_rounds, options);
+  } else {
+    pair.stats =
+        compare_processes(process_samples(*base, per_item), process_samples(*candidate, per_item), options);
+  }
   pair.verdict = pair.stats->verdict;
   pair.reason = pair.stats->reason;
 }
 
-Pair make_pair(const std::string& model, const ResultRecord* base, const ResultRecord* candidate,
-               const VerdictOptions& options) {
+// `paired`: both results come from one interleaved run (compare_paired).
+Pair make_pair(const ResultRecord* base, const ResultRecord* candidate, const VerdictOptions& options, bool paired) {
   Pair pair;
-  pair.model = model;
   if (base) pair.base = side_of(*base);
   if (candidate) pair.candidate = side_of(*candidate);
-  judge(pair, base, candidate, options);
+  pair.model = base ? base->model : candidate->model;
+  if (base && candidate && base->model != candidate->model) pair.model += " -> " + candidate->model;
+  judge(pair, base, candidate, options, paired);
   return pair;
 }
 
@@ -182,10 +205,10 @@ Comparison compare_reports(const ReportFile& base, const ReportFile& candidate, 
     const auto it = in_new.find({r.model, r.variant});
     const ResultRecord* other = it == in_new.end() ? nullptr : it->second;
     if (other) matched.insert({r.model, r.variant});
-    c.pairs.push_back(make_pair(r.model, &r, other, options.verdict));
+    c.pairs.push_back(make_pair(&r, other, options.verdict, false));
   }
   for (const auto& r : candidate.results) {
-    if (!matched.count({r.model, r.variant})) c.pairs.push_back(make_pair(r.model, nullptr, &r, options.verdict));
+    if (!matched.count({r.model, r.variant})) c.pairs.push_back(make_pair(nullptr, &r, options.verdict, false));
   }
   if (matched.empty()) {
     auto names = [](const ReportFile& f) {
@@ -201,55 +224,113 @@ Comparison compare_reports(const ReportFile& base, const ReportFile& candidate, 
   return c;
 }
 
-Comparison compare_variants(const ReportFile& report, const std::string& a, const std::string& b,
-                            const CompareOptions& options) {
-  // A result belongs to a name when its variant is the name or the name plus a sweep suffix.
-  auto suffix_of = [](const std::string& variant, const std::string& name) -> std::optional<std::string> {
-    if (variant == name) return std::string();
-    if (variant.size() > name.size() && variant.starts_with(name) && variant[name.size()] == '/') {
-      return variant.substr(name.size());
+namespace {
+
+// Which results one side of a within-report comparison selects, and the key that pairs them
+// with the other side's: the parts the side does not fix (the model, the sweep suffix, or the
+// whole variant name).
+struct SidePicker {
+  std::string variant;  // "" = every variant
+  std::string model;    // "" = every model
+
+  std::optional<std::pair<std::string, std::string>> key(const ResultRecord& r) const {
+    if (!model.empty() && r.model != model) return std::nullopt;
+    if (variant.empty()) return std::pair{model.empty() ? r.model : "", r.variant};
+    // A result belongs to a variant name when it is the name or the name plus a sweep suffix.
+    if (r.variant == variant) return std::pair{model.empty() ? r.model : "", std::string()};
+    if (r.variant.size() > variant.size() && r.variant.starts_with(variant) && r.variant[variant.size()] == '/') {
+      return std::pair{model.empty() ? r.model : "", r.variant.substr(variant.size())};
     }
     return std::nullopt;
-  };
-  std::vector<std::string> known;
+  }
+};
+
+// Throws UsageError unless `name` is one of `known`.
+void check_known(const char* flag, const std::string& name, const char* what, const std::vector<std::string>& known,
+                 const ReportFile& report) {
+  if (name.empty() || std::find(known.begin(), known.end(), name) != known.end()) return;
+  std::vector<std::string_view> candidates(known.begin(), known.end());
+  throw UsageError(printable(fmt::format("{} '{}': report '{}' has no such {}{}; {}s: {}", flag, name, report.name,
+                                         what, did_you_mean(name, candidates), what, join(known, ", "))));
+}
+
+std::vector<std::string> sorted_unique(std::vector<std::string> items) {
+  std::sort(items.begin(), items.end());
+  items.erase(std::unique(items.begin(), items.end()), items.end());
+  return items;
+}
+
+// The model as a run writes it into the report: "builtin:mlp:in=16,hidden=32" is written
+// "builtin:mlp:hidden=32,in=16"; a path stays as given.
+std::string canonical_model(const std::string& text) {
+  if (text.empty()) return text;
+  try {
+    return parse_model_ref(text).text();
+  } catch (const UsageError&) {
+    return text;  // not a valid reference: the "no such model" error shows it as given
+  }
+}
+
+std::string side_label(const std::string& variant, const std::string& model) {
+  if (model.empty()) return variant;
+  return variant.empty() ? model : model + " " + variant;
+}
+
+}  // namespace
+
+Comparison compare_variants(const ReportFile& report, const Selection& given, const CompareOptions& options) {
+  auto selection = given;
+  selection.a_model = canonical_model(given.a_model);
+  selection.b_model = canonical_model(given.b_model);
+  std::vector<std::string> variants, models;
   for (const auto& r : report.results) {
-    known.push_back(r.variant);
-    if (const auto slash = r.variant.find('/'); slash != std::string::npos) known.push_back(r.variant.substr(0, slash));
+    variants.push_back(r.variant);
+    if (const auto slash = r.variant.find('/'); slash != std::string::npos) variants.push_back(r.variant.substr(0, slash));
+    models.push_back(r.model);
   }
-  std::sort(known.begin(), known.end());
-  known.erase(std::unique(known.begin(), known.end()), known.end());
-  for (const auto& [flag, name] : {std::pair{"--a", a}, std::pair{"--b", b}}) {
-    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
-    std::vector<std::string_view> candidates(known.begin(), known.end());
-    throw UsageError(printable(fmt::format("{} '{}': report '{}' has no such variant{}; variants: {}", flag, name,
-                                           report.name, did_you_mean(name, candidates), join(known, ", "))));
+  variants = sorted_unique(std::move(variants));
+  models = sorted_unique(std::move(models));
+  check_known("--a", selection.a, "variant", variants, report);
+  check_known("--b", selection.b, "variant", variants, report);
+  check_known("--a-model", selection.a_model, "model", models, report);
+  check_known("--b-model", selection.b_model, "model", models, report);
+  if (selection.a == selection.b && selection.a_model == selection.b_model) {
+    throw UsageError(printable(
+        selection.a_model.empty()
+            ? fmt::format("--a and --b are both '{}'; name two different variants", selection.a)
+            : fmt::format("both sides select '{}'; name two different variants or models",
+                          side_label(selection.a, selection.a_model))));
   }
-  if (a == b) throw UsageError(fmt::format("--a and --b are both '{}'; name two different variants", a));
+  const SidePicker pick_a{selection.a, selection.a_model};
+  const SidePicker pick_b{selection.b, selection.b_model};
+  // Round r of every result was measured in the same stretch of time only in an interleaved run.
+  const bool paired = report.schedule_mode == "interleaved";
 
   auto c = start(report, report, options);
-  c.base_name = report.name + ": " + a;
-  c.candidate_name = report.name + ": " + b;
+  c.base_name = report.name + ": " + side_label(selection.a, selection.a_model);
+  c.candidate_name = report.name + ": " + side_label(selection.b, selection.b_model);
   std::map<std::pair<std::string, std::string>, const ResultRecord*> in_b;
   for (const auto& r : report.results) {
-    // A variant named like `a/...` is never also a `b` result unless b is a prefix of a.
-    if (const auto s = suffix_of(r.variant, b)) in_b[{r.model, *s}] = &r;
+    if (const auto key = pick_b.key(r)) in_b.emplace(*key, &r);
   }
   std::set<std::pair<std::string, std::string>> matched;
   for (const auto& r : report.results) {
-    const auto s = suffix_of(r.variant, a);
-    if (!s) continue;
-    const auto it = in_b.find({r.model, *s});
+    const auto key = pick_a.key(r);
+    if (!key) continue;
+    const auto it = in_b.find(*key);
     const ResultRecord* other = it == in_b.end() ? nullptr : it->second;
-    if (other) matched.insert({r.model, *s});
-    c.pairs.push_back(make_pair(r.model, &r, other, options.verdict));
+    if (other == &r) continue;  // a result both sides select (e.g. --a-model M with --b-model M's variant)
+    if (other) matched.insert(*key);
+    c.pairs.push_back(make_pair(&r, other, options.verdict, paired));
   }
   for (const auto& [key, r] : in_b) {
-    if (!matched.count(key)) c.pairs.push_back(make_pair(r->model, nullptr, r, options.verdict));
+    if (!matched.count(key)) c.pairs.push_back(make_pair(nullptr, r, options.verdict, paired));
   }
   if (matched.empty()) {
-    throw ModelError(printable(fmt::format("report '{}': variants '{}' and '{}' share no model and sweep point to "
-                                           "compare",
-                                           report.name, a, b)));
+    throw ModelError(printable(fmt::format("report '{}': '{}' and '{}' share no {} to compare", report.name,
+                                           side_label(selection.a, selection.a_model),
+                                           side_label(selection.b, selection.b_model),
+                                           selection.a_model.empty() ? "model and sweep point" : "variant")));
   }
   summarize_pairs(c);
   return c;

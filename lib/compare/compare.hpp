@@ -29,6 +29,7 @@ bool fails_gate(Verdict verdict, FailOn fail_on);
 // One side of a pair as the tables show it.
 struct Side {
   bool present = false;
+  std::string model;
   std::string variant;
   std::string status;  // "ok" | "failed" | "skipped"
   std::string error;
@@ -78,10 +79,21 @@ const std::vector<std::pair<std::string, std::string>>& compared_environment_fie
 Comparison compare_reports(const report::ReportFile& base, const report::ReportFile& candidate,
                            const CompareOptions& options);
 
-// Pairs variant `a` (base) with variant `b` of the same report, for every model. A name also
-// selects its sweep expansions: `fp32` pairs `fp32/batch=8` with `int8/batch=8`. Throws
-// UsageError (exit 2) with a did-you-mean for a name the report does not have.
-Comparison compare_variants(const report::ReportFile& report, const std::string& a, const std::string& b,
+// What `compare REPORT` pits against each other: variants (`--a`, `--b`; both or neither),
+// models (`--a-model`, `--b-model`; both or neither), or both.
+struct Selection {
+  std::string a{}, b{};
+  std::string a_model{}, b_model{};
+};
+
+// Pairs what `selection.a*` picks (base) with what `selection.b*` picks in the same report,
+// on whatever the selection leaves open: variants `a` and `b` pair for every model, models
+// pair every variant they share, both together pair exactly those. A variant name also
+// selects its sweep expansions: `fp32` pairs `fp32/batch=8` with `int8/batch=8`. When the
+// report's rounds were interleaved, each pair is judged by compare_paired(). Throws
+// UsageError (exit 2) with a did-you-mean for a name the report does not have, and ModelError
+// (exit 3) when the two sides share nothing to pair.
+Comparison compare_variants(const report::ReportFile& report, const Selection& selection,
                             const CompareOptions& options);
 
 }  // namespace tb::compare

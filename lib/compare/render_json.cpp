@@ -10,7 +10,8 @@ json text_or_null(const std::string& text) { return text.empty() ? json(nullptr)
 
 json side_json(const Side& side) {
   if (!side.present) return nullptr;
-  return {{"variant", side.variant},
+  return {{"model", side.model},
+          {"variant", side.variant},
           {"status", side.status},
           {"error", text_or_null(side.error)},
           {"median_ms", side.count ? json(side.median_ms) : json(nullptr)},
@@ -46,6 +47,7 @@ json comparison_json(const Comparison& c) {
                  {"p_value", nullptr},
                  {"method", nullptr},
                  {"processes", nullptr},
+                 {"paired_rounds", nullptr},
                  {"mann_whitney_u", nullptr},
                  {"z", nullptr},
                  {"warnings", pair.warnings}};
@@ -58,6 +60,7 @@ json comparison_json(const Comparison& c) {
       item["p_value"] = s.p_value;
       item["method"] = to_string(s.method);
       item["processes"] = {{"base", s.base_processes}, {"new", s.candidate_processes}};
+      if (s.method == Method::paired) item["paired_rounds"] = s.paired_rounds;
       item["mann_whitney_u"] = s.test.u;
       item["z"] = s.test.z;
     }

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "util/statistics.hpp"
-#include "util/welch_test.hpp"
+#include "util/t_tests.hpp"
 
 namespace tb::compare {
 
@@ -24,7 +25,12 @@ std::string_view to_string(Verdict verdict) {
 }
 
 std::string_view to_string(Method method) {
-  return method == Method::processes ? "processes" : "samples";
+  switch (method) {
+    case Method::samples: return "samples";
+    case Method::processes: return "processes";
+    case Method::paired: return "paired";
+  }
+  return "";
 }
 
 std::string format_change(double ratio) {
@@ -88,13 +94,16 @@ std::vector<double> pooled(const std::vector<std::vector<double>>& groups) {
   return all;
 }
 
+// A zero median (a timer too coarse for the model) has no logarithm: the smallest positive
+// double stands in, which makes the comparison inconclusive, not undefined.
+double log_median(const std::vector<double>& samples) {
+  return std::log(std::max(summarize(samples).median, std::numeric_limits<double>::min()));
+}
+
 std::vector<double> log_medians(const std::vector<std::vector<double>>& groups) {
   std::vector<double> logs;
   for (const auto& g : groups) {
-    if (g.empty()) continue;
-    // A zero median (a timer too coarse for the model) has no logarithm: the smallest
-    // positive double stands in, which makes the comparison inconclusive, not undefined.
-    logs.push_back(std::log(std::max(summarize(g).median, std::numeric_limits<double>::min())));
+    if (!g.empty()) logs.push_back(log_median(g));
   }
   return logs;
 }
@@ -123,6 +132,32 @@ SampleVerdict compare_processes(const std::vector<std::vector<double>>& base,
   v.p_value = welch.p_value;
   v.verdict = decide(v.ratio, v.p_value, options, &v.reason);
   v.reason += fmt::format(" ({} vs {} processes)", v.base_processes, v.candidate_processes);
+  return v;
+}
+
+SampleVerdict compare_paired(const std::vector<report::RoundRecord>& base, const std::vector<report::RoundRecord>& candidate,
+                             const VerdictOptions& options) {
+  std::map<std::int64_t, std::vector<double>> differences;  // per process: log-ratio of each paired round
+  std::size_t pairs = 0;
+  for (std::size_t r = 0; r < std::min(base.size(), candidate.size()); ++r) {
+    if (base[r].process != candidate[r].process) break;  // the sides' schedules part here
+    if (base[r].samples.empty() || candidate[r].samples.empty()) continue;
+    differences[base[r].process].push_back(log_median(candidate[r].samples) - log_median(base[r].samples));
+    ++pairs;
+  }
+  if (differences.size() < 2) return compare_processes(report::samples_by_process(base), report::samples_by_process(candidate), options);
+  std::vector<double> per_process;
+  for (const auto& [process, d] : differences) per_process.push_back(summarize(d).median);
+  SampleVerdict v;
+  v.method = Method::paired;
+  v.base_processes = v.candidate_processes = per_process.size();
+  v.paired_rounds = pairs;
+  const auto t = paired_t_test(per_process, options.confidence());
+  v.ratio = {std::exp(t.difference), std::exp(t.low), std::exp(t.high)};
+  v.test = mann_whitney_u(pooled(report::samples_by_process(candidate)), pooled(report::samples_by_process(base)));
+  v.p_value = t.p_value;
+  v.verdict = decide(v.ratio, v.p_value, options, &v.reason);
+  v.reason += fmt::format(" ({} rounds paired in {} processes)", pairs, per_process.size());
   return v;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "report/report_reader.hpp"
 #include "util/bootstrap.hpp"
 #include "util/rank_tests.hpp"
 
@@ -39,6 +40,7 @@ struct VerdictOptions {
 enum class Method {
   samples,    // every iteration: bootstrap ratio CI and Mann–Whitney (one process a side)
   processes,  // one median per worker process: Welch's t on their logarithms (2+ a side)
+  paired,     // one run, interleaved: log-ratios of rounds measured side by side, one per process pair
 };
 
 std::string_view to_string(Method method);
@@ -50,6 +52,7 @@ struct SampleVerdict {
   double p_value = 1;    // of the test the verdict used: test.p_value, or Welch's
   std::size_t base_processes = 1;
   std::size_t candidate_processes = 1;
+  std::size_t paired_rounds = 0;  // Method::paired: the rounds that formed pairs
   Verdict verdict = Verdict::inconclusive;
   std::string reason;    // one short phrase: why this verdict
 };
@@ -75,6 +78,17 @@ SampleVerdict compare_samples(std::span<const double> base, std::span<const doub
 // two processes on either side, compare_samples() on the pooled samples instead.
 SampleVerdict compare_processes(const std::vector<std::vector<double>>& base,
                                 const std::vector<std::vector<double>>& candidate, const VerdictOptions& options);
+
+// Two results of one interleaved run (two variants, or two models): round r of each was
+// measured by process r of its side in the same stretch of time, so whatever the machine did
+// then (a clock or power state, a neighbour) hit both. The unit is then the pair: each round
+// gives d = log median(candidate) - log median(base); each process gives the median of its
+// rounds' d (robust to a round that straddles a change of state); the ratio is exp(mean), and
+// its CI and p come from the paired t-test on those per-process values. Rounds pair while
+// both sides have them and their process numbers agree. With fewer than two processes that
+// pair, compare_processes() on the rounds grouped by process instead.
+SampleVerdict compare_paired(const std::vector<report::RoundRecord>& base, const std::vector<report::RoundRecord>& candidate,
+                             const VerdictOptions& options);
 
 // "+5.2%" / "-3.1%" / "+0.0%": the relative change of a ratio.
 std::string format_change(double ratio);

@@ -28,6 +28,11 @@ void validate(const ScheduleOptions& o) {
   }
 }
 
+std::int64_t default_rounds(std::int64_t processes) {
+  const std::int64_t rounds = ScheduleOptions{}.rounds;
+  return processes > 1 ? std::max(rounds, processes * kRoundsPerProcess) : rounds;
+}
+
 TimingOptions round_timing(const TimingOptions& total, std::int64_t rounds) {
   const auto ceil_div = [rounds](std::int64_t n) { return (n + rounds - 1) / rounds; };
   TimingOptions round = total;

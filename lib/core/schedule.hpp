@@ -31,6 +31,14 @@ struct ScheduleOptions {
   std::int64_t processes = 1;
 };
 
+// Rounds per worker process when --processes is given and --rounds is not: with several
+// rounds a process, a comparison inside one interleaved run pairs them and outvotes the one
+// round that straddles a change of the machine's state (compare_paired).
+inline constexpr std::int64_t kRoundsPerProcess = 4;
+
+// The rounds of a run that leaves --rounds out: the default, or kRoundsPerProcess per process.
+std::int64_t default_rounds(std::int64_t processes);
+
 // "interleaved" / "sequential"; parse throws UsageError.
 std::string to_string(ScheduleMode mode);
 ScheduleMode parse_schedule_mode(const std::string& text);

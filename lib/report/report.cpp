@@ -185,13 +185,13 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
                             const std::string& interrupted_by, const std::vector<std::string>& warnings) {
   nlohmann::json variants = nlohmann::json::array();
   for (const auto& v : config.variants) variants.push_back({{"name", v.name}, {"passes", to_string(v.passes)}});
-  const VariantOutcome* baseline = nullptr;
-  for (const auto& o : outcomes) {
-    if (o.is_baseline) baseline = &o;
-  }
   nlohmann::json results = nlohmann::json::array();
   int ok = 0, failed = 0, skipped = 0, gates_failed = 0;
   for (const auto& o : outcomes) {
+    const VariantOutcome* baseline = nullptr;  // of the same model
+    for (const auto& b : outcomes) {
+      if (b.is_baseline && b.model == o.model) baseline = &b;
+    }
     results.push_back(result_json(o, baseline, config.timing, config.schedule));
     (o.status == "ok" ? ok : o.status == "failed" ? failed : skipped)++;
     gates_failed += o.gate && !o.gate->passed();
@@ -209,7 +209,8 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
       {"environment", environment},
       {"warnings", warnings},
       {"config",
-       {{"model", config.model},
+       {{"model", config.models.empty() ? nlohmann::json(nullptr) : nlohmann::json(config.models.front())},
+        {"models", config.models},
         {"inputs", config.inputs},
         {"variants", variants},
         {"baseline", config.baseline},

@@ -55,7 +55,7 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
                            const ScheduleOptions& schedule = {});
 
 struct RunConfig {
-  std::string model;
+  std::vector<std::string> models;  // in the order given; results of different models interleave
   std::vector<std::string> inputs;  // --input as given (empty: from the model)
   std::vector<VariantSpec> variants;
   std::string baseline;

@@ -206,20 +206,33 @@ ResultRecord read_result(const Checker& check, const json& entry, const std::str
 
 }  // namespace
 
-std::vector<std::vector<double>> samples_by_process(const ResultRecord& r) {
+std::vector<RoundRecord> samples_by_round(const ResultRecord& r) {
   std::uint64_t total = 0;
   for (const auto size : r.round_sizes) total += static_cast<std::uint64_t>(size);
-  if (r.round_processes.empty() || total != r.samples_ms.size()) return {r.samples_ms};
-  std::vector<std::vector<double>> groups;
-  std::size_t offset = 0;
+  if (r.round_processes.empty() || total != r.samples_ms.size()) return {};
+  std::vector<RoundRecord> rounds;
+  auto next = r.samples_ms.begin();
   for (std::size_t round = 0; round < r.round_sizes.size(); ++round) {
-    const auto process = static_cast<std::size_t>(r.round_processes[round]);
+    const auto end = next + static_cast<std::ptrdiff_t>(r.round_sizes[round]);
+    rounds.push_back({r.round_processes[round], std::vector<double>(next, end)});
+    next = end;
+  }
+  return rounds;
+}
+
+std::vector<std::vector<double>> samples_by_process(const ResultRecord& r) {
+  const auto rounds = samples_by_round(r);
+  if (rounds.empty()) return {r.samples_ms};
+  return samples_by_process(rounds);
+}
+
+std::vector<std::vector<double>> samples_by_process(const std::vector<RoundRecord>& rounds) {
+  std::vector<std::vector<double>> groups;
+  for (const auto& round : rounds) {
     // Process numbers index the groups; a report is small enough that a gap costs nothing.
+    const auto process = static_cast<std::size_t>(round.process);
     if (groups.size() <= process) groups.resize(process + 1);
-    const auto size = static_cast<std::size_t>(r.round_sizes[round]);
-    groups[process].insert(groups[process].end(), r.samples_ms.begin() + static_cast<std::ptrdiff_t>(offset),
-                           r.samples_ms.begin() + static_cast<std::ptrdiff_t>(offset + size));
-    offset += size;
+    groups[process].insert(groups[process].end(), round.samples.begin(), round.samples.end());
   }
   std::erase_if(groups, [](const auto& g) { return g.empty(); });
   return groups;
@@ -258,6 +271,11 @@ ReportFile parse_report(std::string_view text, const std::string& name) {
     report.git_sha = check.optional_text(*tool, "git_sha", "tool.git_sha");
   }
   report.created_at = check.optional_text(root, "created_at", "created_at");
+  if (const auto config = root.find("config"); config != root.end() && config->is_object()) {
+    if (const auto schedule = config->find("schedule"); schedule != config->end() && schedule->is_object()) {
+      report.schedule_mode = check.optional_text(*schedule, "mode", "config.schedule.mode");
+    }
+  }
   if (const auto env = root.find("environment"); env != root.end() && !env->is_null()) {
     if (!env->is_object()) check.fail("environment", "must be an object, got " + shown(*env));
     report.environment = *env;

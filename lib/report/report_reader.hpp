@@ -53,12 +53,25 @@ struct ResultRecord {
 // report does not say (written before --processes, or one process).
 std::vector<std::vector<double>> samples_by_process(const ResultRecord& r);
 
+// The samples of each round with the process that measured it, in round order; empty when
+// the report does not say which process measured which round.
+struct RoundRecord {
+  std::int64_t process = 0;
+  std::vector<double> samples;
+};
+std::vector<RoundRecord> samples_by_round(const ResultRecord& r);
+// The same rounds' samples grouped by process, in process order.
+std::vector<std::vector<double>> samples_by_process(const std::vector<RoundRecord>& rounds);
+
 struct ReportFile {
   std::string name;  // the path as given, for messages
   int schema_version = 0;
   std::string tool_version;
   std::string git_sha;
   std::string created_at;
+  // config.schedule.mode: "interleaved" when every result was measured in the same rounds
+  // (their round r ran in the same stretch of time); "" when the report does not say.
+  std::string schedule_mode;
   nlohmann::json environment = nlohmann::json::object();  // object, as written
   std::vector<ResultRecord> results;
 };

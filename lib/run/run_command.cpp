@@ -108,8 +108,10 @@ void check_gate_rules(const std::vector<GateRule>& rules, const std::vector<Vari
   }
 }
 
-std::string progress_line(const report::VariantOutcome& o, std::size_t done, std::size_t total) {
-  std::string line = fmt::format("[{}/{}] {}: ", done, total, o.variant.name);
+// `with_model`: the run has several models, so the line names the model too.
+std::string progress_line(const report::VariantOutcome& o, std::size_t done, std::size_t total, bool with_model) {
+  std::string line = fmt::format("[{}/{}] {}{}: ", done, total, with_model ? printable(o.model) + " " : "",
+                                 o.variant.name);
   if (o.status != "ok") return line + (o.status == "failed" ? "FAILED: " : "skipped: ") + o.error;
   const auto s = summarize(o.result->samples_ms);
   return line + fmt::format("median {:.4g} ms, cv {:.1f}%, {} iterations, {:.1f} s", s.median, s.cv * 100,
@@ -135,6 +137,20 @@ void stop_if_model_or_input_error(const report::VariantOutcome& baseline) {
   throw Error(static_cast<ExitCode>(r.error_exit_code), message);
 }
 
+// The models of the run, parsed, each once; none given means the default built-in.
+std::vector<ModelRef> resolve_models(const std::vector<std::string>& texts) {
+  if (texts.empty()) return {parse_model_ref("builtin:" + std::string(model::builtin_model_table().front().name))};
+  std::vector<ModelRef> refs;
+  std::set<std::string> seen;
+  for (const auto& text : texts) {
+    refs.push_back(parse_model_ref(text));
+    if (!seen.insert(refs.back().text()).second) {
+      throw UsageError("model '" + printable(text) + "' is given twice; give each model once");
+    }
+  }
+  return refs;
+}
+
 std::string signal_name(int number) {
   const char* abbrev = sigabbrev_np(number);
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(number);
@@ -149,20 +165,28 @@ std::vector<std::string> default_variants() {
 
 namespace {
 
-// Every variant gets a live worker; rounds until each is complete (see core/schedule.hpp).
-// In sequential mode the same steps run one variant at a time.
+// Every (model, variant) gets a live worker; rounds until each is complete (see
+// core/schedule.hpp). In sequential mode the same steps run one job at a time. `baseline_of[i]`
+// is the job that job i is checked against: the baseline variant of its model.
 class Scheduler {
  public:
   Scheduler(const RunOptions& options, const WorkerSettings& settings, std::vector<WorkerJob> jobs,
-            std::size_t baseline, InterruptGuard& interrupt)
-      : options_(options), settings_(settings), jobs_(std::move(jobs)), baseline_(baseline), interrupt_(interrupt) {
+            std::vector<std::size_t> baseline_of, InterruptGuard& interrupt)
+      : options_(options),
+        settings_(settings),
+        jobs_(std::move(jobs)),
+        baseline_of_(std::move(baseline_of)),
+        interrupt_(interrupt) {
     for (std::size_t i = 0; i < jobs_.size(); ++i) {
       workers_.push_back(std::make_unique<LiveWorker>(settings_, jobs_[i], i));
-      workers_.back()->outcome().is_baseline = i == baseline_;
+      workers_.back()->outcome().is_baseline = is_baseline(i);
     }
-    order_ = {baseline_};
+    // Baselines first: their failures stop the run before anything else is spent.
     for (std::size_t i = 0; i < jobs_.size(); ++i) {
-      if (i != baseline_) order_.push_back(i);
+      if (is_baseline(i)) order_.push_back(i);
+    }
+    for (std::size_t i = 0; i < jobs_.size(); ++i) {
+      if (!is_baseline(i)) order_.push_back(i);
     }
   }
 
@@ -174,7 +198,7 @@ class Scheduler {
       for (const auto index : order_) {
         start(index);
         measure_rounds({index});
-        if (index == baseline_) finish(index);  // the others compare against its outputs
+        if (is_baseline(index)) finish(index);  // the others compare against its outputs
       }
     }
     for (const auto index : order_) finish(index);
@@ -188,7 +212,7 @@ class Scheduler {
     auto& worker = *workers_[index];
     if (interrupt_.signal()) return worker.skip("not run: the run was interrupted");
     const bool ok = worker.start();
-    if (index == baseline_) stop_if_model_or_input_error(worker.outcome());
+    if (is_baseline(index)) stop_if_model_or_input_error(worker.outcome());
     if (!ok) report_failure(index);
   }
 
@@ -242,24 +266,30 @@ class Scheduler {
     auto& worker = *workers_[index];
     if (!worker.running()) return;
     if (interrupt_.signal()) return worker.skip("interrupted before its accuracy check");
-    const auto& base = *workers_[baseline_];
-    const bool have_reference = index != baseline_ && base.outcome().status == "ok";
+    const auto& base = *workers_[baseline_of_[index]];
+    const bool have_reference = !is_baseline(index) && base.outcome().status == "ok";
     worker.finish(have_reference ? base.outputs_path().string() : "");
     auto& outcome = worker.outcome();
-    if (index != baseline_ && !have_reference && outcome.result && outcome.status == "ok") {
+    if (!is_baseline(index) && !have_reference && outcome.result && outcome.status == "ok") {
       outcome.result->accuracy_note = "no accuracy: the baseline failed";
     }
-    if (!options_.quiet) std::cerr << progress_line(outcome, ++reported_, jobs_.size()) << std::endl;
+    report_progress(index);
   }
 
-  void report_failure(std::size_t index) {
-    if (!options_.quiet) std::cerr << progress_line(workers_[index]->outcome(), ++reported_, jobs_.size()) << std::endl;
+  void report_failure(std::size_t index) { report_progress(index); }
+
+  void report_progress(std::size_t index) {
+    if (options_.quiet) return;
+    std::cerr << progress_line(workers_[index]->outcome(), ++reported_, jobs_.size(), options_.models.size() > 1)
+              << std::endl;
   }
+
+  bool is_baseline(std::size_t index) const { return baseline_of_[index] == index; }
 
   const RunOptions& options_;
   WorkerSettings settings_;
   std::vector<WorkerJob> jobs_;
-  std::size_t baseline_;
+  std::vector<std::size_t> baseline_of_;
   InterruptGuard& interrupt_;
   std::vector<std::unique_ptr<LiveWorker>> workers_;
   std::vector<std::size_t> order_;
@@ -270,8 +300,7 @@ class Scheduler {
 
 int run_command(const RunOptions& options) {
   // Everything that can be checked without running a model is checked first.
-  const auto model_text = options.model.value_or("builtin:" + std::string(model::builtin_model_table().front().name));
-  const auto model_ref = parse_model_ref(model_text);
+  const auto model_refs = resolve_models(options.models);
   std::vector<InputSpec> inputs;
   for (const auto& text : options.inputs) inputs.push_back(parse_input_spec(text));
   measure::check_device(options.device);
@@ -289,7 +318,7 @@ int run_command(const RunOptions& options) {
     throw UsageError("--variant-memory-limit must be more than 0 bytes (leave it out for no limit)");
   }
   if (!options.output.empty() && options.output != "-") check_writable_destination(options.output);
-  model::check_model_ref(model_ref);
+  for (const auto& ref : model_refs) model::check_model_ref(ref);
 
   // Checked before the workers load the machine; shown under the table, so that a run
   // that stops with an error still prints one line only.
@@ -298,21 +327,26 @@ int run_command(const RunOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);  // a worker that dies must not take the run with it
   TempDir work_dir;
   std::vector<WorkerJob> jobs;
-  for (const auto& variant : variants) {
-    WorkerJob job;
-    job.model = model_ref.text();
-    job.inputs = inputs;
-    job.variant = variant;
-    job.device = options.device;
-    job.seed = static_cast<std::uint64_t>(options.seed);
-    job.timing = options.timing;
-    job.fault = injected_fault(variant.name);
-    job.memory_limit_bytes = options.variant_memory_limit_bytes;
-    jobs.push_back(std::move(job));
+  std::vector<std::size_t> baseline_of;  // per job: the job of its model's baseline variant
+  for (const auto& ref : model_refs) {
+    const auto model_baseline = jobs.size() + baseline;
+    for (const auto& variant : variants) {
+      WorkerJob job;
+      job.model = ref.text();
+      job.inputs = inputs;
+      job.variant = variant;
+      job.device = options.device;
+      job.seed = static_cast<std::uint64_t>(options.seed);
+      job.timing = options.timing;
+      job.fault = injected_fault(variant.name);
+      job.memory_limit_bytes = options.variant_memory_limit_bytes;
+      jobs.push_back(std::move(job));
+      baseline_of.push_back(model_baseline);
+    }
   }
   const WorkerSettings settings{current_executable(), work_dir.path(), options.variant_timeout_seconds,
                                 InterruptGuard::flag()};
-  auto outcomes = Scheduler(options, settings, std::move(jobs), baseline, interrupt).run();
+  auto outcomes = Scheduler(options, settings, std::move(jobs), std::move(baseline_of), interrupt).run();
   bool any_gate_failed = false;
   for (auto& o : outcomes) {
     if (o.is_baseline || o.status != "ok" || !o.result) continue;
@@ -331,14 +365,22 @@ int run_command(const RunOptions& options) {
                                                                                : ExitCode::ok);
 
   std::ostream& table_stream = options.output == "-" ? std::cerr : std::cout;
-  // The path is the user's, but may hold anything a file name can: no terminal control.
-  table_stream << "\nmodel " << printable(model_ref.text()) << " on " << options.device << "\n"
-               << report::render_table(outcomes, options.timing, options.schedule);
+  std::vector<std::string> model_texts;
+  for (const auto& ref : model_refs) {
+    model_texts.push_back(ref.text());
+    std::vector<report::VariantOutcome> of_model;
+    for (const auto& o : outcomes) {
+      if (o.model == ref.text()) of_model.push_back(o);
+    }
+    // The path is the user's, but may hold anything a file name can: no terminal control.
+    table_stream << "\nmodel " << printable(ref.text()) << " on " << options.device << "\n"
+                 << report::render_table(of_model, options.timing, options.schedule);
+  }
   for (const auto& warning : warnings) table_stream << "  warning: " << warning << "\n";
   table_stream << std::flush;
 
   if (!options.output.empty()) {
-    report::RunConfig config{model_ref.text(), options.inputs, variants, variants[baseline].name,
+    report::RunConfig config{model_texts, options.inputs, variants, variants[baseline].name,
                              options.device, static_cast<std::uint64_t>(options.seed), options.timing,
                              options.variant_timeout_seconds, options.schedule, options.gates,
                              options.variant_memory_limit_bytes};

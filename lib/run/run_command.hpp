@@ -13,7 +13,7 @@
 namespace tb::run {
 
 struct RunOptions {
-  std::optional<std::string> model;   // nullopt runs the default built-in
+  std::vector<std::string> models;    // empty runs the default built-in; several are interleaved
   std::vector<std::string> inputs;    // --input, one per model input
   std::vector<std::string> variants;  // --variant NAME=PASSES
   std::vector<std::string> sweeps;    // --sweep KEY=V1,V2

@@ -207,32 +207,65 @@ class CompareTest(CliTestCase):
         self.assertTrue(any("extra: only in the new report" in w for w in out["warnings"]))
 
     def test_several_processes_a_side(self):
-        """run --processes: the verdict is over one median per process (Welch), no warning."""
+        """run --processes: across reports the verdict is over one median per process (Welch);
+        inside one interleaved report over the processes' paired rounds; no warning."""
         path = os.path.join(self.dir, "processes.json")
         self.assertRc(run_cli("run", *RUN_ARGS, "--processes", "3", "-o", path), EXIT_OK)
         with open(path) as f:
             report = json.load(f)
         self.assertEqual(report["config"]["schedule"]["processes"], 3)
+
+        def rounds(result):
+            out, offset = [], 0
+            for size, process in zip(result["rounds"]["sizes"], result["rounds"]["processes"]):
+                out.append((process, result["samples_ms"][offset:offset + size]))
+                offset += size
+            return out
+
+        def median(values):
+            v = sorted(values)
+            return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+        def log_medians(result):
+            groups = {}
+            for process, samples in rounds(result):
+                groups.setdefault(process, []).extend(samples)
+            return [math.log(median(g)) for g in groups.values()]
+
+        by_name = {r["variant"]: r for r in report["results"]}
+        fp32, infer = by_name["fp32"], by_name["infer"]
+
+        # Inside the report: round r of both ran side by side, so the rounds pair up.
         result, out = self.compare_json(path, "--a", "fp32", "--b", "infer")
         self.assertIn(result.rc, (EXIT_OK, EXIT_GATE))
         (c,) = out["comparisons"]
-        self.assertEqual(c["method"], "processes")
+        self.assertEqual(c["method"], "paired")
         self.assertEqual(c["processes"], {"base": 3, "new": 3})
+        self.assertEqual(c["paired_rounds"], 12)
         self.assertEqual(c["verdict"], rule(c), c)
         self.assertLessEqual(c["ratio_low"], c["ratio"])
         self.assertLessEqual(c["ratio"], c["ratio_high"])
-        # The ratio is the geometric mean of the per-process median ratios.
-        def log_medians(result):
-            groups, offset = {}, 0
-            for size, process in zip(result["rounds"]["sizes"], result["rounds"]["processes"]):
-                groups.setdefault(process, []).extend(result["samples_ms"][offset:offset + size])
-                offset += size
-            return [math.log(sorted(g)[len(g) // 2] if len(g) % 2 else
-                             (sorted(g)[len(g) // 2 - 1] + sorted(g)[len(g) // 2]) / 2) for g in groups.values()]
-        by_name = {r["variant"]: r for r in report["results"]}
-        a, b = log_medians(by_name["fp32"]), log_medians(by_name["infer"])
-        self.assertAlmostEqual(c["ratio"], math.exp(sum(b) / len(b) - sum(a) / len(a)), places=9)
+        # The ratio: exp of the mean over processes of the median log-ratio of their rounds.
+        per_process = {}
+        for (p, a), (_, b) in zip(rounds(fp32), rounds(infer)):
+            per_process.setdefault(p, []).append(math.log(median(b)) - math.log(median(a)))
+        d = [median(v) for v in per_process.values()]
+        self.assertAlmostEqual(c["ratio"], math.exp(sum(d) / len(d)), places=9)
         self.assertFalse(any("one worker process" in w for w in out["warnings"]), out["warnings"])
+
+        # Across two reports (here: infer renamed fp32 in a copy): Welch on the log medians.
+        other = copy.deepcopy(report)
+        other["results"] = [dict(infer, variant="fp32", baseline=True)]
+        other_path = os.path.join(self.dir, "processes-other.json")
+        with open(other_path, "w") as f:
+            json.dump(other, f)
+        result, out = self.compare_json(path, other_path)
+        c = next(x for x in out["comparisons"] if x["variant"] == "fp32")
+        self.assertEqual(c["method"], "processes")
+        self.assertIsNone(c["paired_rounds"])
+        self.assertEqual(c["verdict"], rule(c), c)
+        a, b = log_medians(fp32), log_medians(infer)
+        self.assertAlmostEqual(c["ratio"], math.exp(sum(b) / len(b) - sum(a) / len(a)), places=9)
 
     def test_variants_of_one_report(self):
         result, out = self.compare_json(self.real_path, "--a", "fp32", "--b", "infer")

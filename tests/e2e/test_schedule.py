@@ -39,11 +39,11 @@ class InterleavedTest(CliTestCase):
             self.assertEqual(result["rounds"]["processes"], [0, 0, 1, 1, 2, 2], result["variant"])
             self.assertEqual(sum(result["rounds"]["sizes"]), len(result["samples_ms"]))
         self.assertIsNotNone(run.by_name("b")["accuracy"])  # checked by the last process
-        # Left out, --rounds grows to one round per process; given, it must be enough.
+        # Left out, --rounds grows to four rounds per process; given, it must be enough.
         run = run_report(SMALL_MLP, "--variant", "a=no-grad", "--processes", "7", *ROUNDS_FAST)
         self.assertRc(run, 0)
-        self.assertEqual(run.report["config"]["schedule"]["rounds"], 7)
-        self.assertEqual(run.results[0]["rounds"]["processes"], list(range(7)))
+        self.assertEqual(run.report["config"]["schedule"]["rounds"], 28)
+        self.assertEqual(run.results[0]["rounds"]["processes"], [p for p in range(7) for _ in range(4)])
         run = run_report(SMALL_MLP, "--processes", "3", "--rounds", "2")
         self.assertRc(run, 2)
         self.assertOneErrorLine(run, "--processes 3 needs at least as many rounds (--rounds 2)")
@@ -53,7 +53,7 @@ class InterleavedTest(CliTestCase):
                          "--processes", "2", *ROUNDS_FAST)
         self.assertRc(run, 0)
         for result in run.results:
-            self.assertEqual(result["rounds"]["processes"], [0, 0, 0, 1, 1], result["variant"])
+            self.assertEqual(result["rounds"]["processes"], [0, 0, 0, 0, 1, 1, 1, 1], result["variant"])
 
     def test_the_order_depends_on_the_seed(self):
         def positions(seed):

@@ -151,7 +151,7 @@ TEST_CASE("compare variants of one report, with sweep points", "[compare]") {
       result_entry("m", "int8/batch=8", scaled(s, 1.0)),
       result_entry("m", "fp32x", s),  // shares a prefix, not a sweep point of fp32
   })));
-  const auto c = tb::compare::compare_variants(report, "fp32", "int8", {});
+  const auto c = tb::compare::compare_variants(report, {"fp32", "int8"}, {});
   REQUIRE(c.pairs.size() == 2);
   CHECK(c.pairs[0].base.variant == "fp32/batch=1");
   CHECK(c.pairs[0].candidate.variant == "int8/batch=1");
@@ -160,14 +160,94 @@ TEST_CASE("compare variants of one report, with sweep points", "[compare]") {
   CHECK(tb::compare::pair_name(c.pairs[0]) == "fp32/batch=1 -> int8/batch=1");
   CHECK(c.base_name == "r.json: fp32");
 
-  const auto exact = tb::compare::compare_variants(report, "fp32/batch=8", "int8/batch=1", {});
+  const auto exact = tb::compare::compare_variants(report, {"fp32/batch=8", "int8/batch=1"}, {});
   REQUIRE(exact.pairs.size() == 1);  // exact names pair with each other
   CHECK(exact.pairs[0].verdict == Verdict::faster);
 
-  CHECK_THAT(tbtest::usage_error_of([&] { tb::compare::compare_variants(report, "fp23", "int8", {}); }),
+  CHECK_THAT(tbtest::usage_error_of([&] { tb::compare::compare_variants(report, {"fp23", "int8"}, {}); }),
              contains("--a 'fp23': report 'r.json' has no such variant (did you mean 'fp32'?)"));
-  CHECK_THAT(tbtest::usage_error_of([&] { tb::compare::compare_variants(report, "fp32", "fp32", {}); }),
+  CHECK_THAT(tbtest::usage_error_of([&] { tb::compare::compare_variants(report, {"fp32", "fp32"}, {}); }),
              contains("--a and --b are both 'fp32'"));
+}
+
+namespace {
+
+// A result measured in `processes` x `per_process` interleaved rounds, with the speed of the
+// machine in each process (shared by every result of the run) and the result's own factor.
+json interleaved_entry(const std::string& model, const std::string& variant, const std::vector<double>& states,
+                       int per_process, double factor, std::uint64_t seed) {
+  std::vector<double> samples;
+  json sizes = json::array(), processes = json::array(), positions = json::array();
+  for (std::size_t p = 0; p < states.size(); ++p) {
+    for (int i = 0; i < per_process; ++i) {
+      const auto round = latency_samples(50, 1.0 * states[p] * factor, seed++);
+      samples.insert(samples.end(), round.begin(), round.end());
+      sizes.push_back(round.size());
+      processes.push_back(p);
+      positions.push_back(0);
+    }
+  }
+  auto entry = result_entry(model, variant, samples);
+  entry["rounds"] = {{"sizes", sizes}, {"processes", processes}, {"positions", positions}};
+  return entry;
+}
+
+}  // namespace
+
+TEST_CASE("compare two models of one interleaved run, paired by round", "[compare]") {
+  // The machine ran 10% slower during processes 2-4; model b is 3% slower than a throughout.
+  const std::vector<double> states = {1.0, 1.0, 1.1, 1.1, 1.1};
+  auto doc = tbtest::report_json(json::array({
+      interleaved_entry("a.pt", "fp32", states, 3, 1.0, 10),
+      interleaved_entry("a.pt", "int8", states, 3, 0.5, 20),
+      interleaved_entry("b.pt", "fp32", states, 3, 1.03, 30),
+      interleaved_entry("b.pt", "int8", states, 3, 0.5, 40),
+      interleaved_entry("b.pt", "bf16", states, 3, 0.7, 50),
+  }));
+  doc["config"] = {{"schedule", {{"mode", "interleaved"}}}};
+  const auto report = tbtest::parsed(doc);
+  CHECK(report.schedule_mode == "interleaved");
+
+  const auto c = tb::compare::compare_variants(report, {.a_model = "a.pt", .b_model = "b.pt"}, {});
+  REQUIRE(c.pairs.size() == 3);  // fp32, int8, and bf16 only in b
+  CHECK(c.pairs[0].model == "a.pt -> b.pt");
+  CHECK(c.pairs[0].base.variant == "fp32");
+  CHECK(c.pairs[0].candidate.model == "b.pt");
+  REQUIRE(c.pairs[0].stats);
+  CHECK(c.pairs[0].stats->method == tb::compare::Method::paired);
+  CHECK(c.pairs[0].stats->paired_rounds == 15);
+  CHECK(c.pairs[0].verdict == Verdict::slower);
+  CHECK(c.pairs[1].verdict == Verdict::same);
+  CHECK(c.pairs[2].verdict == Verdict::missing);
+  CHECK(c.pairs[2].model == "b.pt");
+  CHECK(c.base_name == "r.json: a.pt");
+  const auto j = tb::compare::comparison_json(c);
+  CHECK(j["comparisons"][0]["method"] == "paired");
+  CHECK(j["comparisons"][0]["paired_rounds"] == 15);
+  CHECK(j["comparisons"][0]["new"]["model"] == "b.pt");
+
+  // Model and variant together pick one pair; variants alone pair within each model.
+  const auto one = tb::compare::compare_variants(report, {"fp32", "int8", "a.pt", "b.pt"}, {});
+  REQUIRE(one.pairs.size() == 1);
+  CHECK(one.pairs[0].candidate.variant == "int8");
+  CHECK(one.pairs[0].verdict == Verdict::faster);
+  CHECK(tb::compare::compare_variants(report, {.a = "fp32", .b = "int8"}, {}).pairs.size() == 2);
+
+  // Without an interleaved schedule, the rounds were not side by side: per-process Welch.
+  doc["config"] = json::object();
+  const auto unpaired = tb::compare::compare_variants(tbtest::parsed(doc), {.a_model = "a.pt", .b_model = "b.pt"}, {});
+  CHECK(unpaired.pairs[0].stats->method == tb::compare::Method::processes);
+  CHECK(unpaired.pairs[0].verdict == Verdict::inconclusive);
+
+  CHECK_THAT(tbtest::usage_error_of([&] {
+               tb::compare::compare_variants(report, {.a_model = "a.pt", .b_model = "c.pt"}, {});
+             }),
+             contains("--b-model 'c.pt': report 'r.json' has no such model (did you mean 'a.pt'?); models: a.pt, b.pt"));
+  CHECK_THAT(tbtest::usage_error_of([&] {
+               tb::compare::compare_variants(report, {.a_model = "a.pt", .b_model = "a.pt"}, {});
+             }),
+             contains("both sides select 'a.pt'"));
+  CHECK_THROWS_AS(tb::compare::compare_variants(report, {"bf16", "int8", "a.pt", "b.pt"}, {}), tb::ModelError);
 }
 
 TEST_CASE("compare options", "[compare]") {

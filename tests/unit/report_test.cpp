@@ -55,7 +55,7 @@ VariantOutcome failed_outcome() {
 
 tb::report::RunConfig config_for(const std::vector<VariantOutcome>& outcomes) {
   tb::report::RunConfig c;
-  c.model = "builtin:mlp";
+  c.models = {"builtin:mlp"};
   c.inputs = {"1x256:float32"};
   for (const auto& o : outcomes) c.variants.push_back(o.variant);
   c.baseline = "base";

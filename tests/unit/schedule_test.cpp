@@ -154,3 +154,10 @@ TEST_CASE("processes per variant: validated, and the rounds split into equal blo
     }
   }
 }
+
+TEST_CASE("default_rounds: four rounds per process once there are several", "[schedule]") {
+  CHECK(tb::default_rounds(1) == 5);
+  CHECK(tb::default_rounds(2) == 8);
+  CHECK(tb::default_rounds(5) == 20);
+  CHECK(tb::default_rounds(5) / 5 == tb::kRoundsPerProcess);
+}

@@ -1,4 +1,5 @@
 // The A/B decision rule (compare/verdict.hpp) on hand-made intervals and on synthetic samples.
+#include <algorithm>
 #include <vector>
 
 #include "catch.hpp"
@@ -166,4 +167,88 @@ TEST_CASE("compare_processes: one process a side falls back to the samples", "[v
   CHECK(with_empty.method == tb::compare::Method::samples);
   CHECK(with_empty.base_processes == 1);
   CHECK(tb::compare::to_string(tb::compare::Method::processes) == "processes");
+}
+
+namespace {
+
+// An interleaved run: `rounds` rounds split over `states.size()` processes; round r of both
+// sides ran while the machine was in state states[process] (a speed factor shared by both),
+// and the candidate is `change` slower. A round whose index is in `straddle` saw the machine
+// change state between the two sides' turns (only the candidate's turn was slowed by 10%).
+struct Interleaved {
+  std::vector<tb::report::RoundRecord> base, candidate;
+};
+
+Interleaved interleaved(const std::vector<double>& states, int rounds_per_process, double change,
+                        std::uint64_t seed, const std::vector<int>& straddle = {}) {
+  Interleaved run;
+  int r = 0;
+  for (std::size_t p = 0; p < states.size(); ++p) {
+    for (int i = 0; i < rounds_per_process; ++i, ++r) {
+      const bool straddles = std::find(straddle.begin(), straddle.end(), r) != straddle.end();
+      const auto process = static_cast<std::int64_t>(p);
+      run.base.push_back({process, tbtest::latency_samples(100, 0.5 * states[p], seed++)});
+      run.candidate.push_back(
+          {process, tbtest::latency_samples(100, 0.5 * states[p] * change * (straddles ? 1.1 : 1.0), seed++)});
+    }
+  }
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("compare_paired: a machine state shared by both sides cancels", "[verdict]") {
+  const tb::compare::VerdictOptions o;
+  // Two processes in the fast state, three 10% slower: unpaired, the 3% change is lost in it.
+  const std::vector<double> states = {1.0, 1.0, 1.1, 1.1, 1.1};
+  const auto run = interleaved(states, 4, 1.03, 100);
+  const auto paired = tb::compare::compare_paired(run.base, run.candidate, o);
+  CHECK(paired.method == tb::compare::Method::paired);
+  CHECK(paired.base_processes == 5);
+  CHECK(paired.paired_rounds == 20);
+  CHECK(paired.verdict == Verdict::slower);
+  CHECK(paired.ratio.low > 1.01);
+  CHECK(paired.ratio.high < 1.05);
+  CHECK_THAT(paired.reason, tbtest::contains("20 rounds paired in 5 processes"));
+
+  const auto unpaired = tb::compare::compare_processes(tb::report::samples_by_process(run.base),
+                                                       tb::report::samples_by_process(run.candidate), o);
+  CHECK(unpaired.verdict == Verdict::inconclusive);
+
+  const auto aa = interleaved(states, 4, 1.0, 200);
+  const auto same = tb::compare::compare_paired(aa.base, aa.candidate, o);
+  CHECK(same.verdict == Verdict::same);
+  CHECK(tb::compare::to_string(tb::compare::Method::paired) == "paired");
+}
+
+TEST_CASE("compare_paired: a round that straddles a change of state is outvoted", "[verdict]") {
+  const tb::compare::VerdictOptions o;
+  const std::vector<double> states = {1.0, 1.0, 1.0, 1.1, 1.1};
+  // Round 10 (process 2) caught the switch: +10% on one side for that round only.
+  const auto run = interleaved(states, 4, 1.0, 300, {10});
+  const auto v = tb::compare::compare_paired(run.base, run.candidate, o);
+  CHECK(v.verdict == Verdict::same);
+  CHECK(v.ratio.high < 1.02);
+}
+
+TEST_CASE("compare_paired: pairs only while the schedules agree, else falls back", "[verdict]") {
+  const tb::compare::VerdictOptions o;
+  auto run = interleaved({1.0, 1.0, 1.0}, 2, 1.0, 400);
+  // The candidate stopped early (adaptive stopping) after process 1's rounds: two processes pair.
+  auto shorter = run.candidate;
+  shorter.resize(4);
+  const auto v = tb::compare::compare_paired(run.base, shorter, o);
+  CHECK(v.method == tb::compare::Method::paired);
+  CHECK(v.paired_rounds == 4);
+  CHECK(v.base_processes == 2);
+  // Schedules that part at the first round (process numbers differ): no pairs, and the
+  // per-process comparison decides instead.
+  auto misaligned = run.candidate;
+  for (auto& round : misaligned) round.process = 2 - round.process;
+  const auto fallback = tb::compare::compare_paired(run.base, misaligned, o);
+  CHECK(fallback.method == tb::compare::Method::processes);
+  CHECK(fallback.paired_rounds == 0);
+  // One process a side: nothing to pair across processes; the samples decide.
+  const auto one = interleaved({1.0}, 5, 1.0, 500);
+  CHECK(tb::compare::compare_paired(one.base, one.candidate, o).method == tb::compare::Method::samples);
 }
