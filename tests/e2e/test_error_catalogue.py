@@ -142,6 +142,8 @@ CASES = [
     case("cli.processes-zero", EXIT_USAGE, ["run", MLP, "--processes", "0"], "--processes must be from 1 to 1000"),
     case("cli.processes-past-rounds", EXIT_USAGE, ["run", MLP, "--processes", "4", "--rounds", "3"],
          "needs at least as many rounds"),
+    case("cli.model-twice", EXIT_USAGE, ["run", "builtin:mlp:layers=2,hidden=8", "builtin:mlp:hidden=8,layers=2"],
+         "is given twice"),
     case("cli.schedule-unknown", EXIT_USAGE, ["run", MLP, "--schedule", "parallel"], "--schedule", "interleaved"),
     case("cli.precision-not-percent", EXIT_USAGE, ["run", MLP, "--target-precision", "5"], "--target-precision",
          "1%"),
@@ -206,6 +208,15 @@ CASES = [
                 "no (model, variant) in common", command=("compare", "{ws}/r.json", "{ws}/r.json")),
     report_case("report.variant-unknown", EXIT_USAGE, report_text(), "--b 'c'", "variants: a, b",
                 command=("compare", "{ws}/r.json", "--a", "a", "--b", "c")),
+    report_case("report.model-unknown", EXIT_USAGE, report_text(), "--b-model 'builtin:mpl'",
+                "did you mean 'builtin:mlp'", command=("compare", "{ws}/r.json", "--a-model", "builtin:mlp",
+                                                       "--b-model", "builtin:mpl")),
+    report_case("report.one-side-only", EXIT_USAGE, report_text(), "--a-model given without --b-model",
+                command=("compare", "{ws}/r.json", "--a-model", "builtin:mlp")),
+    report_case("report.nothing-to-pair", EXIT_MODEL,
+                report_text(lambda r: r["results"].append(dict(r["results"][1], model="other.pt", variant="c"))),
+                "share no variant", command=("compare", "{ws}/r.json", "--a-model", "builtin:mlp", "--b-model",
+                                             "other.pt")),
 ]
 
 # Cases of docs/errors.md checked by the dedicated tests below rather than by CASES.
