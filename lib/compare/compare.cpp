@@ -90,6 +90,8 @@ void judge(Pair& pair, const ResultRecord* base, const ResultRecord* candidate, 
         fmt::format("batch differs (base {}, new {}): compared per-item latency", base->batch, candidate->batch));
   }
   const bool per_item = base->batch != candidate->batch;
+  // Round r of both ran side by side only when they were measured in the same rounds.
+  paired = paired && base->round_group == candidate->round_group;
   const auto base_rounds = paired ? round_samples(*base, per_item) : std::vector<report::RoundRecord>{};
   const auto candidate_rounds = paired ? round_samples(*candidate, per_item) : std::vector<report::RoundRecord>{};
   if (!base_rounds.empty() && !candidate_rounds.empty()) {

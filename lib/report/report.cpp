@@ -145,7 +145,10 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
                               {"low_severe", outliers.low_severe},
                               {"high_severe", outliers.high_severe}};
   }
-  j["rounds"] = {{"sizes", r.round_sizes}, {"positions", r.round_positions}, {"processes", r.round_processes}};
+  j["rounds"] = {{"sizes", r.round_sizes},
+                 {"positions", r.round_positions},
+                 {"processes", r.round_processes},
+                 {"group", outcome.round_group}};
   j["timer_overhead_ms"] = r.timer_overhead_ms;
   j["model_size_bytes"] = optional_number(r.model_size_bytes);
   j["throughput_per_s"] = measured ? nlohmann::json(throughput_per_s(r)) : nlohmann::json(nullptr);

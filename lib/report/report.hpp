@@ -27,6 +27,9 @@ struct VariantOutcome {
   double worker_wall_seconds = 0;
   std::int64_t worker_max_rss_bytes = 0;
   std::optional<GateResult> gate;  // set when an accuracy gate applies to this variant
+  // Results with the same group were measured in the same interleaved rounds (round r of
+  // each in the same stretch of time): one `run`, or one entry of a suite.
+  std::int64_t round_group = 0;
 };
 
 // Per-item latency speedup of `v` over `baseline`: (base median / base batch) / (v median /

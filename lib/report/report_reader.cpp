@@ -151,6 +151,9 @@ void read_rounds(const Checker& check, const json& entry, const std::string& whe
   if (!it->is_object()) check.fail(at, "must be an object or null, got " + shown(*it));
   r.round_sizes = read_counts(check, *it, "sizes", at, std::int64_t{1} << 40);
   r.round_processes = read_counts(check, *it, "processes", at, 999);  // run --processes is at most 1000
+  if (const auto group = it->find("group"); group != it->end() && !group->is_null()) {
+    r.round_group = check.integer(*group, at + ".group", 0, std::int64_t{1} << 40);
+  }
   std::uint64_t total = 0;
   for (const auto size : r.round_sizes) total += static_cast<std::uint64_t>(size);
   // A failed or skipped variant's report drops its samples but keeps its rounds.

@@ -41,6 +41,7 @@ struct ResultRecord {
   // has one entry per round.
   std::vector<std::int64_t> round_sizes;
   std::vector<std::int64_t> round_processes;
+  std::int64_t round_group = 0;  // rounds.group (0 when absent): equal groups ran side by side
   std::optional<AccuracyRecord> accuracy;
   GateRecord gate;
 

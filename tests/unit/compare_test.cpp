@@ -233,6 +233,14 @@ TEST_CASE("compare two models of one interleaved run, paired by round", "[compar
   CHECK(one.pairs[0].verdict == Verdict::faster);
   CHECK(tb::compare::compare_variants(report, {.a = "fp32", .b = "int8"}, {}).pairs.size() == 2);
 
+  // Results of different round groups (two entries of a suite) were not side by side.
+  auto regrouped = doc;
+  for (auto& r : regrouped["results"]) {
+    if (r["model"] == "b.pt") r["rounds"]["group"] = 1;
+  }
+  const auto groups = tb::compare::compare_variants(tbtest::parsed(regrouped), {.a_model = "a.pt", .b_model = "b.pt"}, {});
+  CHECK(groups.pairs[0].stats->method == tb::compare::Method::processes);
+
   // Without an interleaved schedule, the rounds were not side by side: per-process Welch.
   doc["config"] = json::object();
   const auto unpaired = tb::compare::compare_variants(tbtest::parsed(doc), {.a_model = "a.pt", .b_model = "b.pt"}, {});
