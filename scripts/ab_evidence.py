@@ -18,6 +18,10 @@ Three experiments, on the real binary, in one session; prints a Markdown summary
   (b') The same slowdown inside one run: `run BASE SLOW` measures both models interleaved in
       the same rounds, and `compare RUN.json --a-model BASE --b-model SLOW` pairs the rounds
       (method "paired"), N times. This is how a CI job should A/B two builds of a model.
+  (a'') and (b'') The same as (a) and (b) across two runs, but each run also measures a
+      reference model (`--reference-hidden`, default 896) that never changes, in the same
+      rounds, and `compare --reference` judges the result relative to it: a machine that got
+      faster or slower between the two runs shifts both alike.
   (c) Run-to-run spread of the median over R runs of a ~5 ms TorchScript model (tune it with
       --spread-hidden / --spread-batch: the medians are printed), for
       torchbench-cli and for torch.utils.benchmark's Timer (blocked_autorange and
@@ -64,7 +68,9 @@ def parse_args():
     p.add_argument("--spread-runs", type=int, default=5, help="runs per tool in experiment (c)")
     p.add_argument("--spread-hidden", type=int, default=2000, help="hidden size of the ~5 ms model in (c)")
     p.add_argument("--spread-batch", type=int, default=32, help="batch size of the ~5 ms model in (c)")
-    p.add_argument("--parts", default="aa,aa-interleaved,slowdown,slowdown-interleaved,spread",
+    p.add_argument("--reference-hidden", type=int, default=896, help="builtin:mlp hidden size of the reference model")
+    p.add_argument("--parts", default="aa,aa-interleaved,aa-reference,slowdown,slowdown-interleaved,"
+                   "slowdown-reference,spread",
                    help="which experiments, comma-separated")
     p.add_argument("--keep", metavar="DIR", help="keep the reports in DIR instead of a temporary directory")
     return p.parse_args()
@@ -142,6 +148,77 @@ def repeated_comparison(runner, base_model, new_model, label):
         print("%s %d/%d: %s %s" % (label, i + 1, runner.args.n, comparison["verdict"],
                                    comparison["reason"]), file=sys.stderr)
     return rows
+
+
+def run_with_reference(runner, model, label):
+    """`run MODEL REFERENCE`; the result of MODEL is renamed `label` (the reference keeps its name)."""
+    runner.count += 1
+    path = os.path.join(runner.work, "ref-%03d.json" % runner.count)
+    t = runner.args.max_time
+    reference = "builtin:mlp:hidden=%d" % runner.args.reference_hidden
+    variant = "im=inference-mode,batch=%d" % runner.args.batch
+    start = time.monotonic()
+    runner.cli("run", model, reference, "--variant", variant, "--warmup-time", "0.2", "--min-iters", "10",
+               "--min-time", t, "--max-time", t, "--processes", runner.args.processes, "-q", "-o", path)
+    seconds = time.monotonic() - start
+    with open(path) as f:
+        report = json.load(f)
+    for r in report["results"]:
+        if r["model"] == model:
+            r["model"] = label
+    report["config"]["models"] = [label if m == model else m for m in report["config"]["models"]]
+    with open(path, "w") as f:
+        json.dump(report, f)
+    return path, seconds
+
+
+def repeated_reference_comparison(runner, base_model, new_model, label):
+    """N times: run base + reference, run new + reference (alternating), compare --reference."""
+    reference = "builtin:mlp:hidden=%d" % runner.args.reference_hidden
+    rows = []
+    for i in range(runner.args.n):
+        order = [("base", base_model), ("new", new_model)]
+        if i % 2:
+            order.reverse()
+        paths, seconds = {}, 0.0
+        for side, model in order:
+            paths[side], s = run_with_reference(runner, model, base_model)
+            seconds += s
+        comparison, compare_seconds = runner.compare(paths["base"], paths["new"], "--reference", reference)
+        rows.append({"verdict": comparison["verdict"], "ratio": comparison["ratio"],
+                     "low": comparison["ratio_low"], "high": comparison["ratio_high"],
+                     "p": comparison["p_value"], "n_base": comparison["base"]["count"],
+                     "n_new": comparison["new"]["count"], "seconds": seconds + compare_seconds,
+                     "compare_seconds": compare_seconds, "method": comparison["method"]})
+        print("%s %d/%d: %s %s" % (label, i + 1, runner.args.n, comparison["verdict"], comparison["reason"]),
+              file=sys.stderr)
+    return rows
+
+
+def part_aa_reference(runner, out):
+    model = "builtin:mlp:hidden=%d" % runner.args.hidden
+    rows = repeated_reference_comparison(runner, model, model, "A/A reference")
+    table, counts = verdict_table(rows)
+    out.append("## (a'') A/A across two runs, relative to a reference: `run %s builtin:mlp:hidden=%d`, "
+               "`compare --reference`, %d comparisons\n" % (model, runner.args.reference_hidden, len(rows)))
+    out.append(table + "\n")
+    out.append("Said slower in **%d of %d**; median time per verdict %.1f s.\n" % (
+        counts["slower"], len(rows), statistics.median(r["seconds"] for r in rows)))
+    out.append(comparison_details(rows) + "\n")
+
+
+def part_slowdown_reference(runner, out):
+    base = "builtin:mlp:hidden=%d" % runner.args.hidden
+    slow = "builtin:mlp:hidden=%d" % runner.args.slow_hidden
+    rows = repeated_reference_comparison(runner, base, slow, "slowdown reference")
+    table, counts = verdict_table(rows)
+    out.append("## (b'') The slowdown across two runs, relative to a reference: `%s` vs `%s`, each run with "
+               "`builtin:mlp:hidden=%d`, `compare --reference`, %d comparisons\n" % (
+                   base, slow, runner.args.reference_hidden, len(rows)))
+    out.append(table + "\n")
+    out.append("Detected (slower) in **%d of %d**; median time per verdict %.1f s.\n" % (
+        counts["slower"], len(rows), statistics.median(r["seconds"] for r in rows)))
+    out.append(comparison_details(rows) + "\n")
 
 
 def verdict_table(rows):
@@ -291,26 +368,24 @@ def part_spread(runner, out):
     path = os.path.join(runner.work, "mlp-%d.pt" % runner.args.spread_hidden)
     export_mlp(path, runner.args.spread_hidden, runner.args.spread_batch)
     runs = runner.args.spread_runs
-    ours, threads = [], None
-    for i in range(runs):
-        report, _ = runner.run(path, "im=inference-mode")
-        ours.append(median_of(report))
-        with open(report) as f:
-            threads = json.load(f)["results"][0]["threads"]
-        print("spread: torchbench-cli run %d/%d: median %.4f ms" % (i + 1, runs, ours[-1]), file=sys.stderr)
-
     model = torch.jit.load(path)
     x = torch.randn(runner.args.spread_batch, 256)
-    blocked, adaptive = [], []
+    ours, blocked, adaptive, threads = [], [], [], None
     with torch.inference_mode():
         for _ in range(5):
             model(x)  # the first calls profile and optimise the graph
+        # The tools take turns, run after run, so that a change of the machine's speed during
+        # the session lands on all of them.
         for i in range(runs):
+            report, _ = runner.run(path, "im=inference-mode")
+            ours.append(median_of(report))
+            with open(report) as f:
+                threads = json.load(f)["results"][0]["threads"]
             timer = benchmark.Timer(stmt="model(x)", globals={"model": model, "x": x}, num_threads=threads)
             blocked.append(timer.blocked_autorange(min_run_time=runner.args.max_time).median * 1000)
             adaptive.append(timer.adaptive_autorange(max_run_time=runner.args.max_time).median * 1000)
-            print("spread: Timer run %d/%d: blocked %.4f ms, adaptive %.4f ms" % (i + 1, runs, blocked[-1],
-                                                                                   adaptive[-1]), file=sys.stderr)
+            print("spread: run %d/%d: torchbench-cli %.4f ms, Timer blocked %.4f ms, adaptive %.4f ms" % (
+                i + 1, runs, ours[-1], blocked[-1], adaptive[-1]), file=sys.stderr)
     out.append("## (c) Run-to-run spread of the median, %d runs each, same TorchScript file (MLP hidden %d, "
                "batch %d, %s threads)\n" % (runs, runner.args.spread_hidden, runner.args.spread_batch, threads))
     out.append("| tool | medians (ms) | mean | range | CV |")
@@ -329,7 +404,8 @@ def main():
     if not os.access(args.cli, os.X_OK):
         sys.exit("torchbench-cli not found at %s (build it, or pass --cli)" % args.cli)
     parts = set(args.parts.split(","))
-    known = ["aa", "aa-interleaved", "slowdown", "slowdown-interleaved", "spread"]
+    known = ["aa", "aa-interleaved", "aa-reference", "slowdown", "slowdown-interleaved", "slowdown-reference",
+             "spread"]
     unknown = parts - set(known)
     if unknown:
         sys.exit("unknown --parts: %s (choose from %s)" % (", ".join(sorted(unknown)), ", ".join(known)))
@@ -347,10 +423,14 @@ def main():
         part_aa(runner, out)
     if "aa-interleaved" in parts:
         part_aa_interleaved(runner, out)
+    if "aa-reference" in parts:
+        part_aa_reference(runner, out)
     if "slowdown" in parts:
         part_slowdown(runner, out)
     if "slowdown-interleaved" in parts:
         part_slowdown_interleaved(runner, out)
+    if "slowdown-reference" in parts:
+        part_slowdown_reference(runner, out)
     if "spread" in parts:
         part_spread(runner, out)
     out.append("Total %.0f s. Reports: %s\n" % (time.monotonic() - started, work if args.keep else "(deleted)"))

@@ -26,6 +26,11 @@ Subcommand compare_subcommand() {
                 ->type_name("MODEL");
             cmd.add_option("--b-model", o.b_model, "With one report: the model compared against --a-model")
                 ->type_name("MODEL");
+            cmd.add_option("--reference", o.reference,
+                           "With two reports: a model measured in both runs that did not change (run MODEL... "
+                           "REFERENCE); every other result is judged relative to it, so a machine that got "
+                           "faster or slower between the runs does not look like a change")
+                ->type_name("MODEL");
             cmd.add_option("--threshold", o.threshold,
                            "Smallest change that matters, as a percentage; changes past half of it can be "
                            "'slower'/'faster' (docs/statistics.md)")

@@ -51,6 +51,11 @@ int compare_command(const CompareCommandOptions& o, std::ostream& out, std::ostr
                                  variants ? "--a and --b" : "--a-model and --b-model",
                                  variants ? " two variants" : " two models"));
   }
+  if (one_report && !o.reference.empty()) {
+    throw UsageError("--reference judges two reports relative to a model measured in each; inside one report, "
+                     "results of one run are paired by round already");
+  }
+  options.reference_model = o.reference;
   if (one_report && !variants && !models) {
     throw UsageError("one report given: name the two variants to compare with --a and --b (or two models with "
                      "--a-model and --b-model), or give a second report");

@@ -16,6 +16,7 @@ struct CompareCommandOptions {
   std::vector<std::string> reports;  // BASE NEW, or one report with a and b
   std::string a, b;                  // variants of one report
   std::string a_model, b_model;      // models of one report
+  std::string reference;             // two reports: judge relative to this model
   std::string threshold = "5%";
   std::string alpha = "0.01";
   std::string fail_on = "slower";

@@ -120,6 +120,15 @@ void summarize_pairs(Comparison& c) {
   double log_sum = 0;
   std::size_t single_process = 0;
   for (const auto& pair : c.pairs) {
+    if (pair.is_reference) {
+      if (pair.stats) {
+        c.warnings.push_back(fmt::format("{} {}: the reference changed by {} between the runs (99% CI {}..{}): the "
+                                         "machine's own change, which the other results are judged without",
+                                         pair.model, pair.base.variant, format_change(pair.stats->ratio.estimate),
+                                         format_change(pair.stats->ratio.low), format_change(pair.stats->ratio.high)));
+      }
+      continue;
+    }
     single_process += pair.stats && pair.stats->method == Method::samples;
     if (pair.stats && pair.stats->ratio.estimate > 0) {
       log_sum += std::log(pair.stats->ratio.estimate);
@@ -170,8 +179,8 @@ bool fails_gate(Verdict verdict, FailOn fail_on) {
 }
 
 std::size_t Comparison::count(Verdict verdict) const {
-  return static_cast<std::size_t>(
-      std::count_if(pairs.begin(), pairs.end(), [&](const Pair& p) { return p.verdict == verdict; }));
+  return static_cast<std::size_t>(std::count_if(
+      pairs.begin(), pairs.end(), [&](const Pair& p) { return p.verdict == verdict && !p.is_reference; }));
 }
 
 const std::vector<std::pair<std::string, std::string>>& compared_environment_fields() {
@@ -185,45 +194,6 @@ const std::vector<std::pair<std::string, std::string>>& compared_environment_fie
       {"gpus", "/gpus"},
   };
   return fields;
-}
-
-Comparison compare_reports(const ReportFile& base, const ReportFile& candidate, const CompareOptions& options) {
-  auto c = start(base, candidate, options);
-  for (const auto& [field, pointer] : compared_environment_fields()) {
-    const auto b = report::environment_field(base, pointer);
-    const auto n = report::environment_field(candidate, pointer);
-    if (b != n) {
-      c.environment_differences.push_back({field, b, n});
-      c.warnings.push_back(fmt::format("environments differ: {} is {} in base, {} in new", field,
-                                       b.empty() ? "not recorded" : "'" + b + "'",
-                                       n.empty() ? "not recorded" : "'" + n + "'"));
-    }
-  }
-
-  std::map<std::pair<std::string, std::string>, const ResultRecord*> in_new;
-  for (const auto& r : candidate.results) in_new[{r.model, r.variant}] = &r;
-  std::set<std::pair<std::string, std::string>> matched;
-  for (const auto& r : base.results) {
-    const auto it = in_new.find({r.model, r.variant});
-    const ResultRecord* other = it == in_new.end() ? nullptr : it->second;
-    if (other) matched.insert({r.model, r.variant});
-    c.pairs.push_back(make_pair(&r, other, options.verdict, false));
-  }
-  for (const auto& r : candidate.results) {
-    if (!matched.count({r.model, r.variant})) c.pairs.push_back(make_pair(nullptr, &r, options.verdict, false));
-  }
-  if (matched.empty()) {
-    auto names = [](const ReportFile& f) {
-      std::vector<std::string> items;
-      for (const auto& r : f.results) items.push_back(r.model + " " + r.variant);
-      if (items.size() > 4) items.resize(4), items.push_back("...");
-      return items.empty() ? std::string("no results") : join(items, ", ");
-    };
-    throw ModelError(printable(fmt::format("'{}' and '{}' have no (model, variant) in common (base: {}; new: {})",
-                                           base.name, candidate.name, names(base), names(candidate))));
-  }
-  summarize_pairs(c);
-  return c;
 }
 
 namespace {
@@ -278,7 +248,109 @@ std::string side_label(const std::string& variant, const std::string& model) {
   return variant.empty() ? model : model + " " + variant;
 }
 
+
+// The reference's result to divide `r` by, in the same report: the reference model's result
+// of the same variant, or its baseline.
+const ResultRecord* reference_for(const ReportFile& report, const ResultRecord& r, const std::string& reference) {
+  const ResultRecord* baseline = nullptr;
+  for (const auto& x : report.results) {
+    if (x.model != reference) continue;
+    if (x.variant == r.variant) return &x;
+    if (x.baseline) baseline = &x;
+  }
+  return baseline;
+}
+
+// Why `r` cannot be judged relative to `ref` in `report` ("" when it can).
+std::string why_not_normalized(const ReportFile& report, const ResultRecord& r, const ResultRecord* ref) {
+  if (!ref || !ref->ok()) return "the reference has no samples";
+  if (report.schedule_mode != "interleaved") return "its run was not interleaved";
+  if (ref->round_group != r.round_group) return "the reference ran in other rounds";
+  return "";
+}
+
+// Replaces the verdict of a pair with the one relative to the reference, when both runs allow.
+void judge_against_reference(Pair& pair, const ReportFile& base_report, const ReportFile& candidate_report,
+                             const ResultRecord& base, const ResultRecord& candidate, const std::string& reference,
+                             const VerdictOptions& options) {
+  if (!pair.stats) return;  // failed or missing: nothing to normalize
+  const auto* base_ref = reference_for(base_report, base, reference);
+  const auto* candidate_ref = reference_for(candidate_report, candidate, reference);
+  auto why = why_not_normalized(base_report, base, base_ref);
+  if (why.empty()) why = why_not_normalized(candidate_report, candidate, candidate_ref);
+  if (why.empty()) {
+    const bool per_item = base.batch != candidate.batch;
+    const bool ref_per_item = base_ref->batch != candidate_ref->batch;
+    const auto v = compare_normalized(
+        {round_samples(base, per_item), round_samples(*base_ref, ref_per_item), reference + " " + base_ref->variant},
+        {round_samples(candidate, per_item), round_samples(*candidate_ref, ref_per_item), ""}, options);
+    if (v) {
+      pair.stats = *v;
+      pair.verdict = v->verdict;
+      pair.reason = v->reason;
+      return;
+    }
+    why = "fewer than two processes with rounds on a side";
+  }
+  pair.warnings.push_back("not judged relative to the reference: " + why);
+}
+
 }  // namespace
+
+Comparison compare_reports(const ReportFile& base, const ReportFile& candidate, const CompareOptions& options) {
+  auto c = start(base, candidate, options);
+  for (const auto& [field, pointer] : compared_environment_fields()) {
+    const auto b = report::environment_field(base, pointer);
+    const auto n = report::environment_field(candidate, pointer);
+    if (b != n) {
+      c.environment_differences.push_back({field, b, n});
+      c.warnings.push_back(fmt::format("environments differ: {} is {} in base, {} in new", field,
+                                       b.empty() ? "not recorded" : "'" + b + "'",
+                                       n.empty() ? "not recorded" : "'" + n + "'"));
+    }
+  }
+
+  const auto reference = canonical_model(options.reference_model);
+  if (!reference.empty()) {
+    for (const auto* report : {&base, &candidate}) {
+      std::vector<std::string> models;
+      for (const auto& r : report->results) models.push_back(r.model);
+      check_known("--reference", reference, "model", sorted_unique(std::move(models)), *report);
+    }
+  }
+  std::map<std::pair<std::string, std::string>, const ResultRecord*> in_new;
+  for (const auto& r : candidate.results) in_new[{r.model, r.variant}] = &r;
+  std::set<std::pair<std::string, std::string>> matched;
+  for (const auto& r : base.results) {
+    const auto it = in_new.find({r.model, r.variant});
+    const ResultRecord* other = it == in_new.end() ? nullptr : it->second;
+    if (other) matched.insert({r.model, r.variant});
+    c.pairs.push_back(make_pair(&r, other, options.verdict, false));
+    if (other && !reference.empty()) {
+      if (r.model != reference) {
+        judge_against_reference(c.pairs.back(), base, candidate, r, *other, reference, options.verdict);
+      } else {
+        c.pairs.back().is_reference = true;
+      }
+    }
+  }
+  for (const auto& r : candidate.results) {
+    if (!matched.count({r.model, r.variant})) c.pairs.push_back(make_pair(nullptr, &r, options.verdict, false));
+  }
+  if (matched.empty()) {
+    auto names = [](const ReportFile& f) {
+      std::vector<std::string> items;
+      for (const auto& r : f.results) items.push_back(r.model + " " + r.variant);
+      if (items.size() > 4) items.resize(4), items.push_back("...");
+      return items.empty() ? std::string("no results") : join(items, ", ");
+    };
+    throw ModelError(printable(fmt::format("'{}' and '{}' have no (model, variant) in common (base: {}; new: {})",
+                                           base.name, candidate.name, names(base), names(candidate))));
+  }
+  summarize_pairs(c);
+  return c;
+}
+
 
 Comparison compare_variants(const ReportFile& report, const Selection& given, const CompareOptions& options) {
   auto selection = given;

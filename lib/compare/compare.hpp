@@ -22,6 +22,10 @@ enum class FailOn {
 struct CompareOptions {
   VerdictOptions verdict;
   FailOn fail_on = FailOn::slower;
+  // compare_reports: a model in both reports, measured in the same interleaved rounds as the
+  // others, that did not change between the runs; results are judged relative to it
+  // (compare_normalized). "" = none.
+  std::string reference_model;
 };
 
 bool fails_gate(Verdict verdict, FailOn fail_on);
@@ -47,6 +51,9 @@ struct Pair {
   std::string reason;
   std::optional<SampleVerdict> stats;  // when both sides have samples
   std::vector<std::string> warnings;
+  // The --reference model's own pair: its change is the machine's between the runs, shown
+  // but neither gated nor in the geometric mean.
+  bool is_reference = false;
 };
 
 struct EnvironmentDifference {
@@ -67,7 +74,7 @@ struct Comparison {
   std::size_t geomean_pairs = 0;
   int exit_code = 0;  // 1 when a pair fails the gate (options.fail_on), else 0
 
-  std::size_t count(Verdict verdict) const;
+  std::size_t count(Verdict verdict) const;  // not counting the reference's own pair
 };
 
 // The environment fields whose difference makes an A/B comparison suspect, as JSON pointers
@@ -75,7 +82,12 @@ struct Comparison {
 const std::vector<std::pair<std::string, std::string>>& compared_environment_fields();
 
 // Pairs results by (model, variant), in the base report's order, then those only in the new
-// report. Throws ModelError (exit 3) when no (model, variant) is in both reports.
+// report. With options.reference_model, each result of another model is judged relative to
+// the reference's result of the same variant (or the reference's baseline when it has no
+// such variant) in its own run; a pair for which that is not possible (no rounds, one
+// process, another round group) is judged as without, with a warning. Throws ModelError
+// (exit 3) when no (model, variant) is in both reports, and UsageError (exit 2) when a
+// report lacks the reference model.
 Comparison compare_reports(const report::ReportFile& base, const report::ReportFile& candidate,
                            const CompareOptions& options);
 

@@ -26,5 +26,6 @@ std::string format_p(double p_value);
 std::string rule_text(const VerdictOptions& options);
 std::string tally_text(const Comparison& comparison);  // "1 slower, 3 same"
 std::string pair_name(const Pair& pair);               // "naive" or "fp32 -> int8"
+std::string verdict_text(const Pair& pair);            // "slower", or "faster (reference)"
 
 }  // namespace tb::compare

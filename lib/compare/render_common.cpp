@@ -28,6 +28,10 @@ std::string tally_text(const Comparison& c) {
   return text;
 }
 
+std::string verdict_text(const Pair& pair) {
+  return std::string(to_string(pair.verdict)) + (pair.is_reference ? " (reference)" : "");
+}
+
 std::string pair_name(const Pair& pair) {
   if (!pair.base.present) return pair.candidate.variant;
   if (!pair.candidate.present || pair.base.variant == pair.candidate.variant) return pair.base.variant;

@@ -50,7 +50,8 @@ json comparison_json(const Comparison& c) {
                  {"paired_rounds", nullptr},
                  {"mann_whitney_u", nullptr},
                  {"z", nullptr},
-                 {"warnings", pair.warnings}};
+                 {"warnings", pair.warnings},
+                 {"reference", pair.is_reference}};
     if (pair.stats) {
       const auto& s = *pair.stats;
       item["ratio"] = s.ratio.estimate;

@@ -14,9 +14,10 @@ std::string median_cell(const Side& side) {
   return format_number(side.median_ms);
 }
 
-std::string verdict_cell(Verdict verdict) {
-  const std::string name(to_string(verdict));
-  return verdict == Verdict::slower || verdict == Verdict::failed ? "**" + name + "**" : name;
+std::string verdict_cell(const Pair& pair) {
+  const auto name = verdict_text(pair);
+  if (pair.is_reference) return name;
+  return pair.verdict == Verdict::slower || pair.verdict == Verdict::failed ? "**" + name + "**" : name;
 }
 
 std::string report_line(const std::string& role, const std::string& name, const std::string& created_at,
@@ -45,7 +46,7 @@ std::string render_markdown(const Comparison& c) {
     }
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", escape_markdown(pair.model),
                        escape_markdown(pair_name(pair)), median_cell(pair.base), median_cell(pair.candidate), change,
-                       interval, p, verdict_cell(pair.verdict));
+                       interval, p, verdict_cell(pair));
     // Why a pair is missing or failed is already among the warnings.
     if (pair.stats && pair.verdict != Verdict::same) {
       notes.push_back(fmt::format("- {} {}: {}", escape_markdown(pair.model), escape_markdown(pair_name(pair)),

@@ -58,7 +58,7 @@ std::string render_table(const Comparison& c, bool color) {
                                     "-",
                                     "-",
                                     "-",
-                                    colored(std::string(to_string(pair.verdict)), pair.verdict, color)};
+                                    colored(verdict_text(pair), pair.verdict, color)};
     if (pair.stats) {
       row[3] = format_change(pair.stats->ratio.estimate);
       row[4] = format_change(pair.stats->ratio.low) + ".." + format_change(pair.stats->ratio.high);

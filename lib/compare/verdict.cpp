@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <map>
 
 #include <fmt/format.h>
@@ -29,6 +30,7 @@ std::string_view to_string(Method method) {
     case Method::samples: return "samples";
     case Method::processes: return "processes";
     case Method::paired: return "paired";
+    case Method::normalized: return "normalized";
   }
   return "";
 }
@@ -135,29 +137,57 @@ SampleVerdict compare_processes(const std::vector<std::vector<double>>& base,
   return v;
 }
 
-SampleVerdict compare_paired(const std::vector<report::RoundRecord>& base, const std::vector<report::RoundRecord>& candidate,
-                             const VerdictOptions& options) {
+PairedRounds paired_log_ratios(const std::vector<report::RoundRecord>& base,
+                               const std::vector<report::RoundRecord>& candidate) {
   std::map<std::int64_t, std::vector<double>> differences;  // per process: log-ratio of each paired round
-  std::size_t pairs = 0;
+  PairedRounds out;
   for (std::size_t r = 0; r < std::min(base.size(), candidate.size()); ++r) {
     if (base[r].process != candidate[r].process) break;  // the sides' schedules part here
     if (base[r].samples.empty() || candidate[r].samples.empty()) continue;
     differences[base[r].process].push_back(log_median(candidate[r].samples) - log_median(base[r].samples));
-    ++pairs;
+    ++out.rounds;
   }
-  if (differences.size() < 2) return compare_processes(report::samples_by_process(base), report::samples_by_process(candidate), options);
-  std::vector<double> per_process;
-  for (const auto& [process, d] : differences) per_process.push_back(summarize(d).median);
+  for (const auto& [process, d] : differences) out.per_process.push_back(summarize(d).median);
+  return out;
+}
+
+SampleVerdict compare_paired(const std::vector<report::RoundRecord>& base,
+                             const std::vector<report::RoundRecord>& candidate, const VerdictOptions& options) {
+  const auto pairs = paired_log_ratios(base, candidate);
+  if (pairs.per_process.size() < 2) {
+    return compare_processes(report::samples_by_process(base), report::samples_by_process(candidate), options);
+  }
   SampleVerdict v;
   v.method = Method::paired;
-  v.base_processes = v.candidate_processes = per_process.size();
-  v.paired_rounds = pairs;
-  const auto t = paired_t_test(per_process, options.confidence());
+  v.base_processes = v.candidate_processes = pairs.per_process.size();
+  v.paired_rounds = pairs.rounds;
+  const auto t = paired_t_test(pairs.per_process, options.confidence());
   v.ratio = {std::exp(t.difference), std::exp(t.low), std::exp(t.high)};
   v.test = mann_whitney_u(pooled(report::samples_by_process(candidate)), pooled(report::samples_by_process(base)));
   v.p_value = t.p_value;
   v.verdict = decide(v.ratio, v.p_value, options, &v.reason);
-  v.reason += fmt::format(" ({} rounds paired in {} processes)", pairs, per_process.size());
+  v.reason += fmt::format(" ({} rounds paired in {} processes)", pairs.rounds, pairs.per_process.size());
+  return v;
+}
+
+std::optional<SampleVerdict> compare_normalized(const NormalizedSide& base, const NormalizedSide& candidate,
+                                                const VerdictOptions& options) {
+  const auto b = paired_log_ratios(base.reference, base.result);
+  const auto c = paired_log_ratios(candidate.reference, candidate.result);
+  if (b.per_process.size() < 2 || c.per_process.size() < 2) return std::nullopt;
+  SampleVerdict v;
+  v.method = Method::normalized;
+  v.base_processes = b.per_process.size();
+  v.candidate_processes = c.per_process.size();
+  v.paired_rounds = b.rounds + c.rounds;
+  const auto welch = welch_t_test(c.per_process, b.per_process, options.confidence());
+  v.ratio = {std::exp(welch.difference), std::exp(welch.low), std::exp(welch.high)};
+  v.test = mann_whitney_u(pooled(report::samples_by_process(candidate.result)),
+                          pooled(report::samples_by_process(base.result)));
+  v.p_value = welch.p_value;
+  v.verdict = decide(v.ratio, v.p_value, options, &v.reason);
+  v.reason += fmt::format(" ({} vs {} processes, each relative to {})", v.base_processes, v.candidate_processes,
+                          base.label.empty() ? "the reference" : base.label);
   return v;
 }
 

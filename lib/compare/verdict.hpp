@@ -2,6 +2,7 @@
 // The A/B decision for one (model, variant): is the new run faster, slower, the same, or
 // can the data not tell? Pure functions on samples; the rule is in docs/statistics.md.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,7 +41,8 @@ struct VerdictOptions {
 enum class Method {
   samples,    // every iteration: bootstrap ratio CI and Mann–Whitney (one process a side)
   processes,  // one median per worker process: Welch's t on their logarithms (2+ a side)
-  paired,     // one run, interleaved: log-ratios of rounds measured side by side, one per process pair
+  paired,      // one run, interleaved: log-ratios of rounds measured side by side, one per process pair
+  normalized,  // two runs, each relative to a reference measured in its rounds (compare --reference)
 };
 
 std::string_view to_string(Method method);
@@ -52,7 +54,7 @@ struct SampleVerdict {
   double p_value = 1;    // of the test the verdict used: test.p_value, or Welch's
   std::size_t base_processes = 1;
   std::size_t candidate_processes = 1;
-  std::size_t paired_rounds = 0;  // Method::paired: the rounds that formed pairs
+  std::size_t paired_rounds = 0;  // paired, normalized: the rounds that formed pairs
   Verdict verdict = Verdict::inconclusive;
   std::string reason;    // one short phrase: why this verdict
 };
@@ -89,6 +91,33 @@ SampleVerdict compare_processes(const std::vector<std::vector<double>>& base,
 // pair, compare_processes() on the rounds grouped by process instead.
 SampleVerdict compare_paired(const std::vector<report::RoundRecord>& base, const std::vector<report::RoundRecord>& candidate,
                              const VerdictOptions& options);
+
+// The log-ratios of two results of one interleaved run, paired by round: `rounds` pairs,
+// and for each process that has pairs, the median log(median candidate / median base) over
+// its rounds (in process order). Rounds pair while both have them and their processes agree.
+struct PairedRounds {
+  std::vector<double> per_process;
+  std::size_t rounds = 0;
+};
+PairedRounds paired_log_ratios(const std::vector<report::RoundRecord>& base,
+                               const std::vector<report::RoundRecord>& candidate);
+
+// One side of a comparison across two runs, with a reference measured in the same rounds
+// of that run: a model (or variant) that did not change between the runs.
+struct NormalizedSide {
+  std::vector<report::RoundRecord> result;
+  std::vector<report::RoundRecord> reference;
+  std::string label;  // names the reference in the reason, e.g. "builtin:mlp naive"
+};
+
+// Across two runs, the machine itself may have changed speed between them (a VM's clock or
+// power state, a neighbour): that shift hits the reference as much as the result. Each side
+// gives, per process, the paired log-ratio of its result to its reference
+// (paired_log_ratios); the ratio of the two runs is exp of the difference of their means,
+// with CI and p from Welch's t-test on those per-process values. Nullopt when either side
+// has fewer than two processes with pairs.
+std::optional<SampleVerdict> compare_normalized(const NormalizedSide& base, const NormalizedSide& candidate,
+                                                const VerdictOptions& options);
 
 // "+5.2%" / "-3.1%" / "+0.0%": the relative change of a ratio.
 std::string format_change(double ratio);

@@ -1,4 +1,5 @@
 // compare: matching reports, warnings, the gate, options, and the three renderings.
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -256,6 +257,57 @@ TEST_CASE("compare two models of one interleaved run, paired by round", "[compar
              }),
              contains("both sides select 'a.pt'"));
   CHECK_THROWS_AS(tb::compare::compare_variants(report, {"bf16", "int8", "a.pt", "b.pt"}, {}), tb::ModelError);
+}
+
+TEST_CASE("compare two runs relative to a reference model", "[compare]") {
+  // The second run found the machine 10% slower: m and the reference shifted alike.
+  const std::vector<double> fast(5, 1.0), slow(5, 1.1);
+  auto run = [](const std::vector<double>& states, double m_factor, std::uint64_t seed) {
+    auto doc = tbtest::report_json(json::array({
+        interleaved_entry("m.pt", "fp32", states, 3, m_factor, seed),
+        interleaved_entry("ref.pt", "fp32", states, 3, 0.7, seed + 100),
+        interleaved_entry("m.pt", "int8", states, 3, 0.5 * m_factor, seed + 200),
+    }));
+    doc["results"][1]["baseline"] = true;
+    doc["config"] = {{"schedule", {{"mode", "interleaved"}}}};
+    return tbtest::parsed(doc);
+  };
+  const auto base = run(fast, 1.0, 10);
+  const auto same = run(slow, 1.0, 20);
+  const auto plain = tb::compare::compare_reports(base, same, {});
+  CHECK(plain.pairs[0].verdict == Verdict::slower);
+  CHECK(plain.exit_code == 1);
+
+  tb::compare::CompareOptions options;
+  options.reference_model = "ref.pt";
+  const auto c = tb::compare::compare_reports(base, same, options);
+  REQUIRE(c.pairs.size() == 3);
+  CHECK(c.pairs[0].stats->method == tb::compare::Method::normalized);
+  CHECK(c.pairs[0].verdict == Verdict::same);
+  // ref.pt has no int8: m.pt int8 is judged relative to the reference's baseline (fp32).
+  CHECK(c.pairs[2].stats->method == tb::compare::Method::normalized);
+  CHECK(c.pairs[2].verdict == Verdict::same);
+  CHECK(c.pairs[1].is_reference);
+  CHECK(c.pairs[1].verdict == Verdict::slower);  // the machine's change, shown
+  CHECK(c.count(Verdict::slower) == 0);          // but not counted or gated
+  CHECK(c.exit_code == 0);
+  CHECK(c.geomean_pairs == 2);
+  CHECK(std::any_of(c.warnings.begin(), c.warnings.end(), [](const std::string& w) {
+    return w.find("ref.pt fp32: the reference changed by +10") != std::string::npos;
+  }));
+  const auto j = tb::compare::comparison_json(c);
+  CHECK(j["comparisons"][1]["reference"] == true);
+  CHECK(j["comparisons"][0]["method"] == "normalized");
+  CHECK(j["summary"]["slower"] == 0);
+
+  // A real slowdown of m in the slow run is still found.
+  const auto slower = tb::compare::compare_reports(base, run(slow, 1.05, 30), options);
+  CHECK(slower.pairs[0].verdict == Verdict::slower);
+  CHECK(slower.exit_code == 1);
+
+  options.reference_model = "nope.pt";
+  CHECK_THAT(tbtest::usage_error_of([&] { tb::compare::compare_reports(base, same, options); }),
+             contains("--reference 'nope.pt': report 'r.json' has no such model"));
 }
 
 TEST_CASE("compare options", "[compare]") {

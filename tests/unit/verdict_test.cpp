@@ -252,3 +252,39 @@ TEST_CASE("compare_paired: pairs only while the schedules agree, else falls back
   const auto one = interleaved({1.0}, 5, 1.0, 500);
   CHECK(tb::compare::compare_paired(one.base, one.candidate, o).method == tb::compare::Method::samples);
 }
+
+TEST_CASE("compare_normalized: a machine that changed speed between two runs", "[verdict]") {
+  const tb::compare::VerdictOptions o;
+  // Run 1 in the fast state, run 2 10% slower throughout: the result and the reference
+  // (a model that did not change) both shift. Across runs alone, that is a 10% slowdown.
+  const std::vector<double> fast(6, 1.0), slow(6, 1.1);
+  const auto base_result = interleaved(fast, 4, 1.0, 600);
+  const auto new_result = interleaved(slow, 4, 1.0, 700);
+  auto reference_of = [](const std::vector<double>& states, std::uint64_t seed) {
+    return interleaved(states, 4, 0.8, seed).base;  // its own speed, in the same rounds
+  };
+  const tb::compare::NormalizedSide base{base_result.base, reference_of(fast, 800), "ref v"};
+  const tb::compare::NormalizedSide same{new_result.base, reference_of(slow, 900), ""};
+  const auto v = tb::compare::compare_normalized(base, same, o);
+  REQUIRE(v);
+  CHECK(v->method == tb::compare::Method::normalized);
+  CHECK(v->verdict == Verdict::same);
+  CHECK(v->base_processes == 6);
+  CHECK(v->paired_rounds == 48);
+  CHECK_THAT(v->reason, tbtest::contains("6 vs 6 processes, each relative to ref v"));
+  const auto plain = tb::compare::compare_processes(tb::report::samples_by_process(base_result.base),
+                                                    tb::report::samples_by_process(new_result.base), o);
+  CHECK(plain.verdict == Verdict::slower);  // what the machine's change looks like without
+
+  // A real 5% slowdown in the slow run is still found.
+  const auto slower_result = interleaved(slow, 4, 1.05, 1000);
+  const auto found = tb::compare::compare_normalized(base, {slower_result.candidate, reference_of(slow, 1100), ""}, o);
+  REQUIRE(found);
+  CHECK(found->verdict == Verdict::slower);
+  CHECK(found->ratio.low > 1.02);
+  CHECK(found->ratio.high < 1.08);
+
+  // One process on a side: no verdict this way.
+  const auto one = interleaved({1.0}, 4, 1.0, 1200);
+  CHECK_FALSE(tb::compare::compare_normalized({one.base, one.candidate, ""}, same, o));
+}
