@@ -61,7 +61,7 @@ json comparison_json(const Comparison& c) {
       item["p_value"] = s.p_value;
       item["method"] = to_string(s.method);
       item["processes"] = {{"base", s.base_processes}, {"new", s.candidate_processes}};
-      if (s.method == Method::paired) item["paired_rounds"] = s.paired_rounds;
+      if (s.method == Method::paired || s.method == Method::normalized) item["paired_rounds"] = s.paired_rounds;
       item["mann_whitney_u"] = s.test.u;
       item["z"] = s.test.z;
     }

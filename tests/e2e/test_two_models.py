@@ -90,6 +90,39 @@ class TwoModelsTest(CliTestCase):
                     self.assertRc(result, EXIT_USAGE)
                     self.assertOneErrorLine(result, needle)
 
+    def test_compare_two_runs_relative_to_a_reference(self):
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for i in range(2):
+                paths.append(os.path.join(d, "run%d.json" % i))
+                rc, _, err = run_cli("run", WIDER, SMALL, "--variant", "base=no-grad", "--processes", "2", *QUICK,
+                                     "-q", "-o", paths[-1])
+                self.assertEqual(rc, EXIT_OK, err)
+            rc, out, err = run_cli("compare", *paths, "--reference", SMALL, "--format", "json", "--fail-on", "never")
+            self.assertEqual(rc, EXIT_OK, err)
+            c = json.loads(out)
+            by_model = {p["model"]: p for p in c["comparisons"]}
+            wider, small = by_model[WIDER_TEXT], by_model[SMALL_TEXT]
+            self.assertEqual(wider["method"], "normalized")
+            self.assertFalse(wider["reference"])
+            self.assertIn("each relative to %s base" % SMALL_TEXT, wider["reason"])
+            self.assertEqual(wider["paired_rounds"], 16)  # 8 rounds on each side
+            self.assertTrue(small["reference"])
+            self.assertEqual(small["method"], "processes")
+            self.assertTrue(any("the reference changed by" in w for w in c["warnings"]), c["warnings"])
+            self.assertEqual(c["summary"]["geomean_pairs"], 1)
+            for args, needle, code in [
+                (["--reference", "builtin:mlp"], "--reference 'builtin:mlp'", EXIT_USAGE),
+                (["--reference"], "--reference", EXIT_USAGE),
+            ]:
+                with self.subTest(args=args):
+                    result = run_cli("compare", *paths, *args)
+                    self.assertRc(result, code)
+                    self.assertOneErrorLine(result, needle)
+            result = run_cli("compare", paths[0], "--a", "base", "--b", "base", "--reference", SMALL)
+            self.assertRc(result, EXIT_USAGE)
+            self.assertOneErrorLine(result, "--reference judges two reports")
+
     def test_bad_model_lists(self):
         result = run_cli("run", SMALL, SMALL, *QUICK)
         self.assertRc(result, EXIT_USAGE)
