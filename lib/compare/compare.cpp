@@ -41,8 +41,8 @@ void divide(std::vector<double>& samples, std::int64_t batch) {
 // The samples of each worker process, divided by the batch size when `per_item`.
 std::vector<std::vector<double>> process_samples(const ResultRecord& r, bool per_item) {
   auto groups = report::samples_by_process(r);
-  for (auto& g : groups) {
-    if (per_item) divide(g, r.batch);
+  if (per_item) {
+    for (auto& g : groups) divide(g, r.batch);
   }
   return groups;
 }
@@ -50,8 +50,8 @@ std::vector<std::vector<double>> process_samples(const ResultRecord& r, bool per
 // The samples of each round (empty when the report does not record rounds), likewise.
 std::vector<report::RoundRecord> round_samples(const ResultRecord& r, bool per_item) {
   auto rounds = report::samples_by_round(r);
-  for (auto& round : rounds) {
-    if (per_item) divide(round.samples, r.batch);
+  if (per_item) {
+    for (auto& round : rounds) divide(round.samples, r.batch);
   }
   return rounds;
 }
@@ -122,10 +122,11 @@ void summarize_pairs(Comparison& c) {
   for (const auto& pair : c.pairs) {
     if (pair.is_reference) {
       if (pair.stats) {
-        c.warnings.push_back(fmt::format("{} {}: the reference changed by {} between the runs (99% CI {}..{}): the "
-                                         "machine's own change, which the other results are judged without",
+        c.warnings.push_back(fmt::format("{} {}: the reference changed by {} between the runs ({:g}% CI {}..{}): "
+                                         "the machine's own change, which the other results are judged without",
                                          pair.model, pair.base.variant, format_change(pair.stats->ratio.estimate),
-                                         format_change(pair.stats->ratio.low), format_change(pair.stats->ratio.high)));
+                                         c.options.verdict.confidence() * 100, format_change(pair.stats->ratio.low),
+                                         format_change(pair.stats->ratio.high)));
       }
       continue;
     }
