@@ -139,12 +139,7 @@ def repeated_comparison(runner, base_model, new_model, label):
             paths[side], s = runner.run(model, variant, model_label=base_model if side == "new" else None)
             seconds += s
         comparison, compare_seconds = runner.compare(paths["base"], paths["new"])
-        rows.append({"verdict": comparison["verdict"], "ratio": comparison["ratio"],
-                     "low": comparison["ratio_low"], "high": comparison["ratio_high"],
-                     "p": comparison["p_value"], "n_base": comparison["base"]["count"],
-                     "n_new": comparison["new"]["count"], "seconds": seconds + compare_seconds,
-                     "compare_seconds": compare_seconds, "base": paths["base"], "new": paths["new"],
-                     "method": comparison["method"]})
+        rows.append(row_of(comparison, seconds, compare_seconds, base=paths["base"], new=paths["new"]))
         print("%s %d/%d: %s %s" % (label, i + 1, runner.args.n, comparison["verdict"],
                                    comparison["reason"]), file=sys.stderr)
     return rows
@@ -185,11 +180,7 @@ def repeated_reference_comparison(runner, base_model, new_model, label):
             paths[side], s = run_with_reference(runner, model, base_model)
             seconds += s
         comparison, compare_seconds = runner.compare(paths["base"], paths["new"], "--reference", reference)
-        rows.append({"verdict": comparison["verdict"], "ratio": comparison["ratio"],
-                     "low": comparison["ratio_low"], "high": comparison["ratio_high"],
-                     "p": comparison["p_value"], "n_base": comparison["base"]["count"],
-                     "n_new": comparison["new"]["count"], "seconds": seconds + compare_seconds,
-                     "compare_seconds": compare_seconds, "method": comparison["method"]})
+        rows.append(row_of(comparison, seconds, compare_seconds))
         print("%s %d/%d: %s %s" % (label, i + 1, runner.args.n, comparison["verdict"], comparison["reason"]),
               file=sys.stderr)
     return rows
@@ -219,6 +210,16 @@ def part_slowdown_reference(runner, out):
     out.append("Detected (slower) in **%d of %d**; median time per verdict %.1f s.\n" % (
         counts["slower"], len(rows), statistics.median(r["seconds"] for r in rows)))
     out.append(comparison_details(rows) + "\n")
+
+
+def row_of(comparison, seconds, compare_seconds, **extra):
+    """One comparison's line of the details table; `seconds` is the time of its runs."""
+    row = {"verdict": comparison["verdict"], "ratio": comparison["ratio"], "low": comparison["ratio_low"],
+           "high": comparison["ratio_high"], "p": comparison["p_value"], "n_base": comparison["base"]["count"],
+           "n_new": comparison["new"]["count"], "seconds": seconds + compare_seconds,
+           "compare_seconds": compare_seconds, "method": comparison["method"]}
+    row.update(extra)
+    return row
 
 
 def verdict_table(rows):
@@ -275,11 +276,7 @@ def part_aa_interleaved(runner, out):
                    "-q", "-o", self_path)
         seconds = time.monotonic() - start
         comparison, compare_seconds = runner.compare(self_path, "--a", "x", "--b", "y")
-        rows.append({"verdict": comparison["verdict"], "ratio": comparison["ratio"],
-                     "low": comparison["ratio_low"], "high": comparison["ratio_high"],
-                     "p": comparison["p_value"], "n_base": comparison["base"]["count"],
-                     "n_new": comparison["new"]["count"], "seconds": seconds + compare_seconds,
-                     "compare_seconds": compare_seconds, "method": comparison["method"]})
+        rows.append(row_of(comparison, seconds, compare_seconds))
         print("A/A interleaved %d/%d: %s %s" % (i + 1, runner.args.n, comparison["verdict"], comparison["reason"]),
               file=sys.stderr)
     table, counts = verdict_table(rows)
@@ -326,11 +323,7 @@ def part_slowdown_interleaved(runner, out):
         with open(path) as f:
             for r in json.load(f)["results"]:
                 (base_samples if r["model"] == base else slow_samples).extend(r["samples_ms"])
-        rows.append({"verdict": comparison["verdict"], "ratio": comparison["ratio"],
-                     "low": comparison["ratio_low"], "high": comparison["ratio_high"],
-                     "p": comparison["p_value"], "n_base": comparison["base"]["count"],
-                     "n_new": comparison["new"]["count"], "seconds": seconds + compare_seconds,
-                     "compare_seconds": compare_seconds, "method": comparison["method"]})
+        rows.append(row_of(comparison, seconds, compare_seconds))
         print("slowdown interleaved %d/%d: %s %s" % (i + 1, runner.args.n, comparison["verdict"],
                                                      comparison["reason"]), file=sys.stderr)
     table, counts = verdict_table(rows)
