@@ -152,6 +152,8 @@ CASES = [
          ["run", MLP, "--variant", "a=no-grad", "--variant", "b=grad", "--max-abs-err", "a=0.1"], "baseline"),
     case("cli.device-unknown", EXIT_USAGE, ["run", MLP, "--device", "tpu"], "tpu", "cpu, cuda or cuda:N"),
     case("cli.device-unavailable", EXIT_USAGE, ["run", MLP, "--device", "cuda"], "--device", "CUDA"),
+    case("cli.transfers-on-cpu", EXIT_USAGE, ["run", MLP, "--include-transfers"], "--include-transfers",
+         "needs a GPU", "--device cuda"),
     case("cli.seed-negative", EXIT_USAGE, ["run", MLP, "--seed", "-1"], "--seed"),
     case("cli.input-malformed", EXIT_USAGE, ["run", MLP, "--input", "1xfoo:float32"], "--input", "'foo'",
          "expected DIMS"),
