@@ -41,7 +41,8 @@ fi
 cuda=$("$py" -c 'import torch; print(torch.version.cuda or "")')
 [[ -n $cuda ]] || { log "the torch in $venv has no CUDA"; exit 1; }
 # nvcc, its headers and cicc: LibTorch's CMake config runs FindCUDA and enable_language(CUDA).
-"$py" -m pip install -q "nvidia-cuda-nvcc==$cuda.*" "nvidia-cuda-crt==$cuda.*" "nvidia-nvvm==$cuda.*"
+# numpy: the e2e tests' fixtures import torch with this python, which warns without it.
+"$py" -m pip install -q "nvidia-cuda-nvcc==$cuda.*" "nvidia-cuda-crt==$cuda.*" "nvidia-nvvm==$cuda.*" numpy
 
 # --- Configure and build ----------------------------------------------------------------------------
 source scripts/lib/cuda_toolkit.sh

@@ -44,11 +44,12 @@ git archive --format=tar.gz -o "$out/gpu-src.tar.gz" HEAD
 echo "gpu_bundle.sh: wrote $out/gpu-deps.tar.gz ($(du -h "$out/gpu-deps.tar.gz" | cut -f1)) and $out/gpu-src.tar.gz"
 
 # The CUDA toolkit as wheels (nvcc, its headers, cicc; the runtime's headers and library),
-# for the host's architecture: x86_64 here, as the manylinux tags say.
+# for an x86_64 host. pip (23.2) takes a --platform literally, without the older manylinux
+# tags it implies: the two below are the tags of these wheels (nvvm's is the older one).
 cuda=${TB_CUDA_VERSION:-13.0}
 if [[ $cuda != none ]]; then
   python3 -m pip download -q --no-deps --only-binary :all: --isolated --index-url https://pypi.org/simple \
-    --platform manylinux_2_28_x86_64 --python-version 3.11 -d "$out/cuda-wheels" \
+    --platform manylinux_2_17_x86_64 --platform manylinux_2_12_x86_64 --python-version 3.11 -d "$out/cuda-wheels" \
     "nvidia-cuda-nvcc==$cuda.*" "nvidia-cuda-crt==$cuda.*" "nvidia-nvvm==$cuda.*" "nvidia-cuda-runtime==$cuda.*"
   echo "gpu_bundle.sh: wrote $out/cuda-wheels/ ($(du -sh "$out/cuda-wheels" | cut -f1), CUDA $cuda toolkit wheels)"
 fi

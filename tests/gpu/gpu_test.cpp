@@ -97,7 +97,7 @@ TEST_CASE("cuda-graph, streams and tf32 run on the GPU", "[gpu]") {
   }
 }
 
-TEST_CASE("--include-transfers times pinned copies in and out in both timing modes", "[gpu]") {
+TEST_CASE("transfers: pinned copies timed in and out in both timing modes", "[gpu]") {
   for (const auto mode : {tb::TimingMode::latency, tb::TimingMode::throughput}) {
     for (const std::string variant : {"v=no-grad", "v=cuda-graph,no-grad", "v=fp16,channels-last,no-grad"}) {
       auto j = job("builtin:resnet18:width=8,image=32,classes=10", variant, mode);

@@ -431,7 +431,7 @@ VariantOutcome gpu_outcome(std::vector<double> h2d, std::vector<double> d2h) {
 
 }  // namespace
 
-TEST_CASE("--include-transfers: the copies are series of their own and feed the hint", "[report]") {
+TEST_CASE("with transfers the copies are series of their own and feed the hint", "[report]") {
   const auto o = gpu_outcome({2.5, 2.0, 3.0}, {0.1, 0.2, 0.3});
   const auto j = tb::report::result_json(o, &o, tb::TimingOptions{});
   CHECK(j.at("h2d_samples_ms") == nlohmann::json::array({2.5, 2.0, 3.0}));

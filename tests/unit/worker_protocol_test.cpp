@@ -274,7 +274,7 @@ TEST_CASE("integers are read exactly: floats and out-of-range values are rejecte
   CHECK(good.get<WorkerResult>().batch == full_result().batch);
 }
 
-TEST_CASE("--include-transfers series and sizes travel in results and round replies", "[worker_protocol]") {
+TEST_CASE("the transfer series and sizes travel in results and round replies", "[worker_protocol]") {
   auto r = full_result();
   r.h2d_samples_ms = {0.5, 0.75};
   r.d2h_samples_ms = {0.125, 0.25};
