@@ -5,8 +5,8 @@
 # and every LibTorch layer compile against the CUDA headers and the binaries link and load the
 # CUDA libraries; then runs the whole test suite of that build, checks that the [gpu] tests
 # were skipped (exit 77), and that `run --device cuda` is refused with one line (exit 2).
-# Not part of CI: about 5 GB of wheels and a full build (10 minutes on 2 cores with ccache
-# cold). Nothing outside VENV_DIR and BUILD_DIR is written; the project's .venv is not used.
+# Not part of CI: about 5 GB of wheels, a full build (10 minutes of 2 cores with a cold
+# ccache) and the whole test suite. Nothing outside VENV_DIR and BUILD_DIR is written; the project's .venv is not used.
 #   scripts/cuda_compile_check.sh [VENV_DIR] [BUILD_DIR]     (defaults: ../cuda-venv, build-cuda)
 # Environment: TB_TORCH_VERSION (default 2.13.0).
 set -euo pipefail
@@ -27,7 +27,7 @@ ensure_debian_packages cuda_compile_check "${packages[@]}"
 # --- A venv with the CUDA torch and the toolkit wheels -------------------------------------------
 [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
 py=$venv/bin/python
-if ! "$py" -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] == '$version' and torch.version.cuda else 1)" \
+if ! "$py" -W ignore -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] == '$version' and torch.version.cuda else 1)" \
     2>/dev/null; then
   wheels=$(mktemp -d)
   # --isolated and PyPI's own index: a find-links folder or a local index may hold the CPU
@@ -38,7 +38,7 @@ if ! "$py" -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] 
   "$py" -m pip install -q "$wheels"/torch-*.whl
   rm -rf "$wheels"
 fi
-cuda=$("$py" -c 'import torch; print(torch.version.cuda or "")')
+cuda=$("$py" -W ignore -c 'import torch; print(torch.version.cuda or "")')
 [[ -n $cuda ]] || { log "the torch in $venv has no CUDA"; exit 1; }
 # nvcc, its headers and cicc: LibTorch's CMake config runs FindCUDA and enable_language(CUDA).
 # numpy: the e2e tests' fixtures import torch with this python, which warns without it.
@@ -72,4 +72,4 @@ if [[ $rc -ne 2 || $(printf '%s\n' "$stderr" | wc -l) -ne 1 || $stderr != *"sees
   log "run --device cuda: expected one 'sees no CUDA device' line and exit 2, got exit $rc: $stderr"
   exit 1
 fi
-log "ok: $("$cli" env --json | "$py" -c 'import json,sys; l=json.load(sys.stdin)["libtorch"]; print("LibTorch", l["libtorch_version"], "cuda_compiled", l["cuda_compiled"])'), tb_cuda built, every test passed or skipped, --device cuda refused (exit 2)"
+log "ok: $("$cli" env --json | "$py" -W ignore -c 'import json,sys; l=json.load(sys.stdin)["libtorch"]; print("LibTorch", l["libtorch_version"], "cuda_compiled", l["cuda_compiled"])'), tb_cuda built, every test passed or skipped, --device cuda refused (exit 2)"
