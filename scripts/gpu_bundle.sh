@@ -5,6 +5,12 @@
 # the project sources into out/gpu-src.tar.gz, for carrying to an air-gapped GPU host where
 # scripts/gpu_host.sh builds against that host's CUDA LibTorch.
 #
+# A CUDA LibTorch's CMake config needs a CUDA toolkit (nvcc, headers) to configure, which a
+# host with only a pip-installed torch lacks: the toolkit wheels of TB_CUDA_VERSION (default
+# 13.0, the CUDA of the torch 2.13 wheel; torch.version.cuda on the host says which) are
+# downloaded from PyPI into out/cuda-wheels/ (about 100 MB; TB_CUDA_VERSION=none skips them).
+# gpu_host.sh installs them into its own folder when the host has no toolkit.
+#
 # The Debian packages' CMake files locate everything relative to themselves, so the tree
 # works from any prefix. fmt is used through its header-only target (fmt::fmt-header-only);
 # its shared library is packed too because fmt's CMake config checks that it exists.
@@ -36,4 +42,16 @@ printf '%s\n' "${packages[@]}" >"$stage/deps/PACKAGES"
 tar -C "$stage" -czf "$out/gpu-deps.tar.gz" deps
 git archive --format=tar.gz -o "$out/gpu-src.tar.gz" HEAD
 echo "gpu_bundle.sh: wrote $out/gpu-deps.tar.gz ($(du -h "$out/gpu-deps.tar.gz" | cut -f1)) and $out/gpu-src.tar.gz"
-echo "on the GPU host: mkdir tb && tar -C tb -xzf gpu-src.tar.gz && cd tb && scripts/gpu_host.sh ../gpu-deps.tar.gz"
+
+# The CUDA toolkit as wheels (nvcc, its headers, cicc; the runtime's headers and library),
+# for an x86_64 host. pip (23.2) takes a --platform literally, without the older manylinux
+# tags it implies: the two below are the tags of these wheels (nvvm's is the older one).
+cuda=${TB_CUDA_VERSION:-13.0}
+if [[ $cuda != none ]]; then
+  python3 -m pip download -q --no-deps --only-binary :all: --isolated --index-url https://pypi.org/simple \
+    --platform manylinux_2_17_x86_64 --platform manylinux_2_12_x86_64 --python-version 3.11 -d "$out/cuda-wheels" \
+    "nvidia-cuda-nvcc==$cuda.*" "nvidia-cuda-crt==$cuda.*" "nvidia-nvvm==$cuda.*" "nvidia-cuda-runtime==$cuda.*"
+  echo "gpu_bundle.sh: wrote $out/cuda-wheels/ ($(du -sh "$out/cuda-wheels" | cut -f1), CUDA $cuda toolkit wheels)"
+fi
+echo "on the GPU host: mkdir tb && tar -C tb -xzf gpu-src.tar.gz && cd tb &&" \
+     "scripts/gpu_host.sh ../gpu-deps.tar.gz [python3 [../cuda-wheels]]"

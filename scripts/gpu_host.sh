@@ -3,14 +3,18 @@
 # LibTorch's headers, libraries and CMake config): builds torchbench-cli against it with the
 # dependencies of scripts/gpu_bundle.sh, runs the unit and [gpu] tests, then the benchmark of
 # docs/gpu.md, and writes its Markdown to out/gpu/gpu-results.md.
-#   scripts/gpu_host.sh gpu-deps.tar.gz [python3]
-# Needs: cmake >= 3.22, ninja or make, a C++20 compiler, nvidia driver. NOT YET RUN ON A GPU
-# HOST (docs/gpu.md, Status).
+#   scripts/gpu_host.sh gpu-deps.tar.gz [python3 [cuda-wheels/]]
+# Needs: cmake >= 3.22, ninja or make, a C++20 compiler, nvidia driver, and a CUDA toolkit for
+# LibTorch's CMake config (scripts/lib/cuda_toolkit.sh: $CUDA_HOME, the toolkit wheels in the
+# python's site-packages, the wheels of gpu_bundle.sh given as cuda-wheels/, or nvcc on PATH).
+# NOT YET RUN ON A GPU HOST (docs/gpu.md, Status); its configure and build steps ran on a
+# CPU-only machine with the CUDA torch 2.13.0 wheel.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-deps_tarball=${1:?usage: scripts/gpu_host.sh gpu-deps.tar.gz [python]}
+deps_tarball=${1:?usage: scripts/gpu_host.sh gpu-deps.tar.gz [python [cuda-wheels/]]}
 python=${2:-python3}
+cuda_wheels=${3:-}
 out=out/gpu
 mkdir -p "$out"
 tar -C out -xzf "$deps_tarball"
@@ -20,10 +24,22 @@ torch_prefix=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)'
 "$python" -c 'import torch, sys; print("torch", torch.__version__, "cuda", torch.version.cuda, "devices", torch.cuda.device_count()); sys.exit(0 if torch.cuda.is_available() else 1)' \
   || { echo "gpu_host.sh: this torch has no usable CUDA" >&2; exit 1; }
 
+# The CUDA toolkit LibTorch's CMake config asks for; the bundle's wheels go into a folder of
+# their own, never into the host's python.
+source scripts/lib/cuda_toolkit.sh
+toolkit_prefixes=()
+if [[ -n $cuda_wheels ]]; then
+  "$python" -m pip install -q --no-index --no-deps --target out/cuda-wheels "$cuda_wheels"/*.whl
+  toolkit_prefixes=("$root/out/cuda-wheels")
+fi
+cuda_args=$(cuda_toolkit_cmake_args "$python" "$root/out" "${toolkit_prefixes[@]}")
+mapfile -t cuda_args <<<"$cuda_args"
+
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S . -B build-gpu "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DTB_PYTHON="$(command -v "$python")" \
-  -DCMAKE_PREFIX_PATH="$torch_prefix;$deps" -DCMAKE_INCLUDE_PATH="$deps/include" 2>&1 | tee "$out/configure.log"
+  -DCMAKE_PREFIX_PATH="$torch_prefix;$deps" -DCMAKE_INCLUDE_PATH="$deps/include" "${cuda_args[@]}" 2>&1 |
+  tee "$out/configure.log"
 grep -q "building the tb_cuda target" "$out/configure.log" || { echo "gpu_host.sh: LibTorch has no CUDA per CMake" >&2; exit 1; }
 cmake --build build-gpu -j "$(nproc)"
 cli=build-gpu/apps/torchbench-cli/torchbench-cli

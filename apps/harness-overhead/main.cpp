@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
         bare = seconds_since(start);
       } else {
         const auto start = Clock::now();
-        const auto result = tb::run_measurement(timer, body, options, false);
+        const auto result = tb::run_measurement(timer, body, options, tb::KeptSeries::samples);
         harness = seconds_since(start);
         if (static_cast<std::int64_t>(result.samples_ms.size()) != iters) return 1;
       }

@@ -22,6 +22,18 @@ void validate(const TimingOptions& o) {
   require(o.min_seconds <= o.max_seconds, "--min-time is above --max-time");
 }
 
+void validate_for_device(const TimingOptions& o, std::string_view device) {
+  if (!device.starts_with("cpu")) return;
+  if (o.mode == TimingMode::throughput) {
+    throw UsageError("--timing throughput needs a device that queues work (--device cuda); every CPU "
+                     "call is synchronous, so the CPU is always timed in latency mode");
+  }
+  if (o.include_transfers) {
+    throw UsageError("--include-transfers needs a GPU (--device cuda): on the CPU the inputs and outputs "
+                     "already are in host memory, there is nothing to copy");
+  }
+}
+
 bool warmup_done(const TimingOptions& o, std::int64_t iters, double elapsed_seconds) {
   // A very slow model must not warm up forever: --max-time bounds warm-up as well.
   if (elapsed_seconds >= o.max_seconds) return true;

@@ -1,6 +1,7 @@
 #pragma once
 // When to stop warming up and measuring. One struct, defaults here, validation in one place.
 #include <cstdint>
+#include <string_view>
 
 #include "core/device_timing.hpp"
 
@@ -19,10 +20,18 @@ struct TimingOptions {
   // --timing: how a device's timed loop waits for it (core/device_timing.hpp). The CPU is
   // synchronous: only latency applies there.
   TimingMode mode = TimingMode::latency;
+  // --include-transfers: the inputs start in pinned host memory; each timed iteration copies
+  // them to the device, calls the model, and copies its outputs back, the three parts timed
+  // apart on the model's stream (h2d, the sample, d2h). A device only.
+  bool include_transfers = false;
 };
 
 // Throws UsageError naming the bad option (negative values, min above max, ...).
 void validate(const TimingOptions& options);
+
+// Throws UsageError when an option needs a device that queues work and `device` is the CPU
+// ("cpu"): --timing throughput, --include-transfers.
+void validate_for_device(const TimingOptions& options, std::string_view device);
 
 // Warm-up is over (also once --max-time has passed) after `iters` iterations taking `elapsed_seconds` in total.
 bool warmup_done(const TimingOptions& options, std::int64_t iters, double elapsed_seconds);

@@ -83,7 +83,8 @@ void to_json(nlohmann::json& j, const TimingOptions& o) {
   j = {{"warmup_iters", o.warmup_iters}, {"warmup_seconds", o.warmup_seconds},
        {"min_iters", o.min_iters},       {"min_seconds", o.min_seconds},
        {"max_seconds", o.max_seconds},   {"max_iters", o.max_iters},
-       {"mode", std::string(to_string(o.mode))}};
+       {"mode", std::string(to_string(o.mode))},
+       {"include_transfers", o.include_transfers}};
 }
 void from_json(const nlohmann::json& j, TimingOptions& o) {
   get_int(j.at("warmup_iters"), o.warmup_iters);
@@ -98,6 +99,8 @@ void from_json(const nlohmann::json& j, TimingOptions& o) {
     if (!mode) throw UsageError("unknown timing mode '" + it->get<std::string>() + "'");
     o.mode = *mode;
   }
+  // Added with --include-transfers: older reports and jobs had none.
+  o.include_transfers = j.value("include_transfers", false);
 }
 
 void to_json(nlohmann::json& j, const AccuracyStats& s) {
@@ -154,6 +157,10 @@ void to_json(nlohmann::json& j, const WorkerResult& r) {
        {"samples_ms", r.samples_ms},
        {"host_samples_ms", r.host_samples_ms},
        {"enqueue_samples_ms", r.enqueue_samples_ms},
+       {"h2d_samples_ms", r.h2d_samples_ms},
+       {"d2h_samples_ms", r.d2h_samples_ms},
+       {"h2d_bytes", r.h2d_bytes},
+       {"d2h_bytes", r.d2h_bytes},
        {"timing_mode", r.timing_mode},
        {"calls_per_sample", r.calls_per_sample},
        {"per_stream_samples_ms", r.per_stream_samples_ms},
@@ -188,6 +195,10 @@ void from_json(const nlohmann::json& j, WorkerResult& r) {
   j.at("samples_ms").get_to(r.samples_ms);
   j.at("host_samples_ms").get_to(r.host_samples_ms);
   if (j.contains("enqueue_samples_ms")) j.at("enqueue_samples_ms").get_to(r.enqueue_samples_ms);
+  if (j.contains("h2d_samples_ms")) j.at("h2d_samples_ms").get_to(r.h2d_samples_ms);
+  if (j.contains("d2h_samples_ms")) j.at("d2h_samples_ms").get_to(r.d2h_samples_ms);
+  if (j.contains("h2d_bytes")) get_int(j.at("h2d_bytes"), r.h2d_bytes);
+  if (j.contains("d2h_bytes")) get_int(j.at("d2h_bytes"), r.d2h_bytes);
   if (j.contains("timing_mode")) j.at("timing_mode").get_to(r.timing_mode);
   if (j.contains("calls_per_sample")) get_int(j.at("calls_per_sample"), r.calls_per_sample);
   if (j.contains("per_stream_samples_ms")) j.at("per_stream_samples_ms").get_to(r.per_stream_samples_ms);
@@ -228,6 +239,8 @@ void to_json(nlohmann::json& j, const RoundReply& reply) {
        {"samples_ms", reply.samples_ms},
        {"host_samples_ms", reply.host_samples_ms},
        {"enqueue_samples_ms", reply.enqueue_samples_ms},
+       {"h2d_samples_ms", reply.h2d_samples_ms},
+       {"d2h_samples_ms", reply.d2h_samples_ms},
        {"elapsed_seconds", reply.elapsed_seconds}};
 }
 
@@ -235,6 +248,8 @@ void from_json(const nlohmann::json& j, RoundReply& reply) {
   j.at("samples_ms").get_to(reply.samples_ms);
   j.at("host_samples_ms").get_to(reply.host_samples_ms);
   j.at("enqueue_samples_ms").get_to(reply.enqueue_samples_ms);
+  j.at("h2d_samples_ms").get_to(reply.h2d_samples_ms);
+  j.at("d2h_samples_ms").get_to(reply.d2h_samples_ms);
   j.at("elapsed_seconds").get_to(reply.elapsed_seconds);
 }
 

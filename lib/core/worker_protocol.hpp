@@ -51,6 +51,12 @@ struct WorkerResult {
   std::vector<double> samples_ms;       // per-iteration latency (device time on a GPU), rounds in order
   std::vector<double> host_samples_ms;  // per-iteration host wall time (GPU runs only)
   std::vector<double> enqueue_samples_ms;  // per-iteration host time for the call to return (GPU runs only)
+  // --include-transfers: per-iteration device time of the copies of the inputs to the device
+  // and of the outputs back (samples_ms is then the compute between them), and their sizes.
+  std::vector<double> h2d_samples_ms;
+  std::vector<double> d2h_samples_ms;
+  std::int64_t h2d_bytes = 0;
+  std::int64_t d2h_bytes = 0;
   std::string timing_mode = "latency";     // TimingOptions::mode as this variant ran
   std::int64_t calls_per_sample = 1;       // model calls per sample (streams=N: N)
   std::vector<std::vector<double>> per_stream_samples_ms;  // streams=N: each stream's device time per call
@@ -93,6 +99,8 @@ struct RoundReply {
   std::vector<double> samples_ms;
   std::vector<double> host_samples_ms;
   std::vector<double> enqueue_samples_ms;  // GPU runs only
+  std::vector<double> h2d_samples_ms;      // --include-transfers only
+  std::vector<double> d2h_samples_ms;
   double elapsed_seconds = 0;
 };
 

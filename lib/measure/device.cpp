@@ -21,8 +21,10 @@ c10::Stream current_stream(c10::Device device) {
   return c10::impl::getDeviceGuardImpl(device.type())->getStream(with_index(device));
 }
 
+bool backend_built(c10::DeviceType type) { return c10::impl::hasDeviceGuardImpl(type); }
+
 int device_count(c10::DeviceType type) {
-  if (!c10::impl::hasDeviceGuardImpl(type)) return 0;
+  if (!backend_built(type)) return 0;
   return static_cast<int>(c10::impl::getDeviceGuardImpl(type)->deviceCount());
 }
 

@@ -17,6 +17,10 @@ c10::Device with_index(c10::Device device);
 // The stream work is queued on for `device` (the current stream).
 c10::Stream current_stream(c10::Device device);
 
+// Whether this LibTorch has a backend for that device type (its device guard is registered,
+// e.g. libc10_cuda is linked), whether or not a device is present.
+bool backend_built(c10::DeviceType type);
+
 // Number of devices of that type LibTorch can see; 0 when it has no backend for it.
 int device_count(c10::DeviceType type);
 

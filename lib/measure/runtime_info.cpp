@@ -17,11 +17,11 @@ nlohmann::json libtorch_info() {
       {"mkl", at::hasMKL()},
       {"mkldnn", at::hasMKLDNN()},
       {"openmp", at::hasOpenMP()},
-      {"cuda_compiled", at::hasCUDA()},
+      {"cuda_compiled", backend_built(c10::DeviceType::CUDA)},  // at::hasCUDA() also needs a device
       {"default_threads", at::get_num_threads()},
       {"default_interop_threads", at::get_num_interop_threads()},
   };
-  const int cuda_devices = at::hasCUDA() ? device_count(c10::DeviceType::CUDA) : 0;
+  const int cuda_devices = device_count(c10::DeviceType::CUDA);
   info["accelerator"] = cuda_devices > 0 ? "cuda" : "none";
   info["accelerator_count"] = cuda_devices;
   // Device 0's properties from the optional tb_cuda target; null on a CPU-only build.
@@ -47,12 +47,17 @@ void check_device(const std::string& text) {
   }
   if (device.is_cpu()) return;
   if (!device.is_cuda()) throw UsageError("--device " + text + " is not supported yet; use cpu or cuda[:N]");
-  if (!at::hasCUDA()) {
+  if (!backend_built(c10::DeviceType::CUDA)) {
     throw UsageError("--device " + text +
-                     ": this LibTorch has no usable CUDA (a CPU-only build, or no GPU/driver); "
-                     "build against a CUDA LibTorch on a GPU machine or use --device cpu");
+                     ": this LibTorch is a CPU-only build, without CUDA; build torchbench-cli against a CUDA "
+                     "LibTorch (docs/gpu.md) or use --device cpu");
   }
   const auto count = device_count(c10::DeviceType::CUDA);
+  if (count == 0) {
+    throw UsageError("--device " + text +
+                     ": this LibTorch has CUDA but sees no CUDA device (no GPU, no NVIDIA driver, or "
+                     "CUDA_VISIBLE_DEVICES hides them); run on a GPU machine or use --device cpu");
+  }
   if (device.has_index() && device.index() >= count) {
     throw UsageError("--device " + text + ": only " + std::to_string(count) + " CUDA device(s) visible");
   }

@@ -24,6 +24,7 @@
 #include "measure/device.hpp"
 #include "measure/runtime_info.hpp"
 #include "measure/timers.hpp"
+#include "measure/transfers.hpp"
 #include "model/errors.hpp"
 #include "model/inputs.hpp"
 #include "model/model.hpp"
@@ -198,6 +199,13 @@ class VariantSession {
       }
       result_.timing_mode = std::string(to_string(job_.timing.mode));
       if (context_.runner) result_.calls_per_sample = context_.runner->calls_per_run();
+      if (job_.timing.include_transfers) {
+        // The host copies hold the inputs as the passes left them (bf16, channels-last). The
+        // parent allows transfers on a device only; the CPU path serves the worker's tests.
+        result_.failure = FailureStage::inputs;
+        transfers_.emplace(inputs_, context_.device.is_cpu() ? HostMemory::pageable : HostMemory::pinned);
+        result_.h2d_bytes = transfers_->h2d_bytes();
+      }
       std::visit([&](auto& timer) { first_call_and_warmup(timer); }, timer_);
     });
   }
@@ -209,27 +217,30 @@ class VariantSession {
       result_.failure = FailureStage::measure;
       std::visit(
           [&](auto& timer) {
-            auto body = [&] { call(); };
-            for (std::int64_t i = 0; i < command.warmup_iters; ++i) timer.time(body);
-            if (!fault_injected_) {
-              fault_injected_ = true;
-              inject_fault(job_.fault);
-              // Peak device memory covers the measurement only: reset after warm-up, right
-              // before the first timed loop (later rounds keep the same peak).
-              if (!context_.device.is_cpu()) reset_peak_memory(context_.device);
-            }
-            auto loop = measure_loop(timer, body, command.timing);
-            result_.enqueue_samples_ms.insert(result_.enqueue_samples_ms.end(), loop.enqueue_samples_ms.begin(),
-                                              loop.enqueue_samples_ms.end());
-            reply.enqueue_samples_ms = std::move(loop.enqueue_samples_ms);
-            reply.samples_ms = std::move(loop.samples_ms);
-            reply.host_samples_ms = std::move(loop.host_samples_ms);
-            reply.elapsed_seconds = loop.elapsed_seconds;
+            with_body([&](auto& body) {
+              for (std::int64_t i = 0; i < command.warmup_iters; ++i) timer.time(body);
+              if (!fault_injected_) {
+                fault_injected_ = true;
+                inject_fault(job_.fault);
+                // Peak device memory covers the measurement only: reset after warm-up, right
+                // before the first timed loop (later rounds keep the same peak).
+                if (!context_.device.is_cpu()) reset_peak_memory(context_.device);
+              }
+              auto loop = measure_loop(timer, body, command.timing);
+              append(result_.enqueue_samples_ms, loop.enqueue_samples_ms);
+              append(result_.h2d_samples_ms, loop.h2d_samples_ms);
+              append(result_.d2h_samples_ms, loop.d2h_samples_ms);
+              reply.enqueue_samples_ms = std::move(loop.enqueue_samples_ms);
+              reply.h2d_samples_ms = std::move(loop.h2d_samples_ms);
+              reply.d2h_samples_ms = std::move(loop.d2h_samples_ms);
+              reply.samples_ms = std::move(loop.samples_ms);
+              reply.host_samples_ms = std::move(loop.host_samples_ms);
+              reply.elapsed_seconds = loop.elapsed_seconds;
+            });
           },
           timer_);
-      result_.samples_ms.insert(result_.samples_ms.end(), reply.samples_ms.begin(), reply.samples_ms.end());
-      result_.host_samples_ms.insert(result_.host_samples_ms.end(), reply.host_samples_ms.begin(),
-                                     reply.host_samples_ms.end());
+      append(result_.samples_ms, reply.samples_ms);
+      append(result_.host_samples_ms, reply.host_samples_ms);
       result_.round_sizes.push_back(static_cast<std::int64_t>(reply.samples_ms.size()));
       result_.failure = FailureStage::none;
     });
@@ -273,6 +284,37 @@ class VariantSession {
   // One timed call: the model, or the runner an execution pass installed (cuda-graph, streams).
   c10::IValue call() { return context_.runner ? context_.runner->run(inputs_) : model_->run(inputs_); }
 
+  // --include-transfers: one iteration in the three parts the timers time apart
+  // (core/timed_loop.hpp, PhasedBody): inputs host -> device, the call, outputs device -> host.
+  struct TransferBody {
+    VariantSession& session;
+    c10::IValue output;
+    void copy_in() { session.transfers_->copy_in(session.inputs_); }
+    void compute() { output = session.call(); }
+    void copy_out() { session.transfers_->copy_out(output); }
+    void operator()() {
+      copy_in();
+      compute();
+      copy_out();
+    }
+  };
+
+  // Calls `use` with the body of one timed iteration: with or without the copies.
+  template <class Use>
+  void with_body(Use&& use) {
+    if (transfers_) {
+      TransferBody body{*this, {}};
+      use(body);
+    } else {
+      auto body = [this] { call(); };
+      use(body);
+    }
+  }
+
+  static void append(std::vector<double>& to, const std::vector<double>& from) {
+    to.insert(to.end(), from.begin(), from.end());
+  }
+
   void check_input_count() const {
     const auto required = model_->required_inputs();
     if (context_.inputs.empty()) {
@@ -295,7 +337,10 @@ class VariantSession {
         return run_measurement_batched(timer, body, timing, thresholds::kThroughputBatchIters);
       }
     }
-    return run_measurement(timer, body, timing, !context_.device.is_cpu());
+    const auto kept = transfers_                  ? KeptSeries::transfers
+                      : context_.device.is_cpu() ? KeptSeries::samples
+                                                 : KeptSeries::host;
+    return run_measurement(timer, body, timing, kept);
   }
 
   template <class Timer>
@@ -304,15 +349,23 @@ class VariantSession {
     // outputs cannot be compared fails at its first call, not after a whole measurement.
     result_.failure = FailureStage::first_run;
     c10::IValue first_output;
-    auto first_call = [&] { first_output = call(); };
-    result_.cold_ms = timer.time(first_call).ms;
+    if (transfers_) {
+      TransferBody first{*this, {}};  // allocates the host output buffers
+      result_.cold_ms = timer.time(first).ms;
+      first_output = first.output;
+      result_.d2h_bytes = transfers_->d2h_bytes();
+    } else {
+      auto first_call = [&] { first_output = call(); };
+      result_.cold_ms = timer.time(first_call).ms;
+    }
     model::flatten_outputs(first_output);
 
     result_.failure = FailureStage::measure;
-    auto body = [&] { call(); };
-    const auto warmup = run_warmup(timer, body, job_.timing);
-    result_.warmup_iters = static_cast<std::int64_t>(warmup.samples_ms.size());
-    result_.warmup_ms = warmup.elapsed_seconds * 1000.0;
+    with_body([&](auto& body) {
+      const auto warmup = run_warmup(timer, body, job_.timing);
+      result_.warmup_iters = static_cast<std::int64_t>(warmup.samples_ms.size());
+      result_.warmup_ms = warmup.elapsed_seconds * 1000.0;
+    });
     result_.timer_overhead_ms = timer_overhead_ms(timer);
   }
 
@@ -355,6 +408,7 @@ class VariantSession {
   std::unique_ptr<model::Model> model_;
   std::vector<c10::IValue> inputs_;
   std::variant<SteadyClockTimer, DeviceEventTimer> timer_;  // the device one from prepare() on a GPU
+  std::optional<HostTransfers> transfers_;                   // --include-transfers
   bool fault_injected_ = false;
 };
 

@@ -43,6 +43,18 @@ double throughput_per_s(const WorkerResult& result) {
          static_cast<double>(result.samples_ms.size()) * 1000.0 / total_ms;
 }
 
+std::optional<DeviceTimeMedians> device_time_medians(const WorkerResult& r) {
+  if (r.samples_ms.empty() || r.enqueue_samples_ms.empty() || r.host_samples_ms.empty()) return std::nullopt;
+  DeviceTimeMedians medians{.device_ms = summarize(r.samples_ms).median,
+                            .host_ms = summarize(r.host_samples_ms).median,
+                            .enqueue_ms = summarize(r.enqueue_samples_ms).median,
+                            .h2d_ms = std::nullopt,
+                            .d2h_ms = std::nullopt};
+  if (!r.h2d_samples_ms.empty()) medians.h2d_ms = summarize(r.h2d_samples_ms).median;
+  if (!r.d2h_samples_ms.empty()) medians.d2h_ms = summarize(r.d2h_samples_ms).median;
+  return medians;
+}
+
 std::vector<std::string> measurement_warnings(const WorkerResult& result, const TimingOptions& timing,
                                               const ScheduleOptions& schedule) {
   std::vector<std::string> warnings;
@@ -127,12 +139,27 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
     j["enqueue_samples_ms"] = r.enqueue_samples_ms;
     j["enqueue_stats"] = stats_json(summarize(r.enqueue_samples_ms));
   }
-  if (!r.samples_ms.empty() && !r.enqueue_samples_ms.empty() && !r.host_samples_ms.empty()) {
-    const DeviceTimeMedians medians{.device_ms = summarize(r.samples_ms).median,
-                                    .host_ms = summarize(r.host_samples_ms).median,
-                                    .enqueue_ms = summarize(r.enqueue_samples_ms).median};
-    const auto hint = classify_bottleneck(medians);
-    j["bottleneck"] = {{"hint", to_string(hint)}, {"message", bottleneck_message(hint, medians)}};
+  if (!r.h2d_samples_ms.empty()) {
+    j["h2d_samples_ms"] = r.h2d_samples_ms;
+    j["h2d_stats"] = stats_json(summarize(r.h2d_samples_ms));
+  }
+  if (!r.d2h_samples_ms.empty()) {
+    j["d2h_samples_ms"] = r.d2h_samples_ms;
+    j["d2h_stats"] = stats_json(summarize(r.d2h_samples_ms));
+  }
+  // Device results say whether the host series (the end-to-end time of an iteration) holds
+  // the copies: with --include-transfers it is h2d + compute + d2h and the wait.
+  if (!r.host_samples_ms.empty()) {
+    const bool included = !r.h2d_samples_ms.empty();
+    j["transfers"] = {{"included", included}};
+    if (included) {
+      j["transfers"]["h2d_bytes"] = r.h2d_bytes;
+      j["transfers"]["d2h_bytes"] = r.d2h_bytes;
+    }
+  }
+  if (const auto medians = device_time_medians(r)) {
+    const auto hint = classify_bottleneck(*medians);
+    j["bottleneck"] = {{"hint", to_string(hint)}, {"message", bottleneck_message(hint, *medians)}};
   }
   const bool measured = !r.samples_ms.empty();
   j["stats"] = measured ? stats_json(summary) : nlohmann::json(nullptr);

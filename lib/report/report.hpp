@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/device_timing.hpp"
 #include "core/gates.hpp"
 #include "core/schedule.hpp"
 #include "core/timing_options.hpp"
@@ -38,6 +39,11 @@ std::optional<double> speedup(const VariantOutcome& v, const VariantOutcome& bas
 
 // Items per second over the measured time: batch * iterations / sum of samples.
 double throughput_per_s(const WorkerResult& result);
+
+// The medians the bottleneck hint reads (core/device_timing.hpp): device, host and enqueue
+// time, and the copies' times with --include-transfers. nullopt without the device series (a
+// CPU result, or one without samples).
+std::optional<DeviceTimeMedians> device_time_medians(const WorkerResult& result);
 
 // Named thresholds for the measurement warnings.
 inline constexpr double kHighCv = 0.10;            // stddev / mean above this: "noisy"

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-
+#include "core/device_timing.hpp"
 #include "util/statistics.hpp"
 #include "util/text_table.hpp"
 
@@ -38,6 +38,16 @@ std::string render_table(const std::vector<VariantOutcome>& outcomes, const Timi
         row[8] = r.accuracy->non_finite ? "n/a" : fmt::format("{:.6f}", r.accuracy->cosine);
       }
       for (const auto& note : r.pass_notes) notes.push_back(o.variant.name + ": " + note);
+      if (const auto medians = device_time_medians(r)) {
+        if (medians->h2d_ms) {
+          notes.push_back(fmt::format("{}: transfers: h2d {} ms, d2h {} ms (medians; the ms columns are the compute "
+                                      "between the copies)",
+                                      o.variant.name, format_number(*medians->h2d_ms),
+                                      format_number(medians->d2h_ms.value_or(0))));
+        }
+        const auto hint = classify_bottleneck(*medians);
+        if (hint != Bottleneck::none) notes.push_back(o.variant.name + ": " + bottleneck_message(hint, *medians));
+      }
       if (!r.accuracy_note.empty() && !o.is_baseline) notes.push_back(o.variant.name + ": " + r.accuracy_note);
       for (const auto& warning : measurement_warnings(r, timing, schedule)) notes.push_back(o.variant.name + ": " + warning);
     }

@@ -32,6 +32,8 @@ void copy_rounds(const WorkerResult& from, WorkerResult& to) {
   to.samples_ms = from.samples_ms;
   to.host_samples_ms = from.host_samples_ms;
   to.enqueue_samples_ms = from.enqueue_samples_ms;
+  to.h2d_samples_ms = from.h2d_samples_ms;
+  to.d2h_samples_ms = from.d2h_samples_ms;
   to.round_sizes = from.round_sizes;
   to.round_positions = from.round_positions;
   to.round_processes = from.round_processes;
@@ -115,6 +117,8 @@ std::optional<RoundReply> LiveWorker::measure(const RoundCommand& command, std::
                                 reply.host_samples_ms.end());
   result.enqueue_samples_ms.insert(result.enqueue_samples_ms.end(), reply.enqueue_samples_ms.begin(),
                                    reply.enqueue_samples_ms.end());
+  result.h2d_samples_ms.insert(result.h2d_samples_ms.end(), reply.h2d_samples_ms.begin(), reply.h2d_samples_ms.end());
+  result.d2h_samples_ms.insert(result.d2h_samples_ms.end(), reply.d2h_samples_ms.begin(), reply.d2h_samples_ms.end());
   result.round_sizes.push_back(static_cast<std::int64_t>(reply.samples_ms.size()));
   result.round_positions.push_back(position);
   result.round_processes.push_back(process_index_);

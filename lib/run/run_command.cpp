@@ -141,6 +141,7 @@ int run_command(const RunOptions& options) {
   std::vector<InputSpec> inputs;
   for (const auto& text : options.inputs) inputs.push_back(parse_input_spec(text));
   measure::check_device(options.device);
+  validate_for_device(options.timing, options.device);
   const auto variants = resolve_variants(options, c10::Device(options.device));
   const auto baseline = baseline_index(variants, options.baseline);
   check_gate_rules(options.gates, variants, variants[baseline].name);

@@ -26,7 +26,7 @@ import unittest
 import zipfile
 
 from common import (ERROR_PREFIX, EXIT_MODEL, EXIT_PARTIAL, EXIT_USAGE, FAST, MLP, CliTestCase, REPO,
-                    Workspace, cli_path, describe, fixture, fixtures_dir)
+                    Workspace, cli_path, describe, fixture, fixtures_dir, run_cli)
 
 DOCS = os.path.join(REPO, "docs", "errors.md")
 SENTINEL = '{"schema_version": 1, "sentinel": "a report from an earlier run"}\n'
@@ -154,6 +154,8 @@ CASES = [
          ["run", MLP, "--variant", "a=no-grad", "--variant", "b=grad", "--max-abs-err", "a=0.1"], "baseline"),
     case("cli.device-unknown", EXIT_USAGE, ["run", MLP, "--device", "tpu"], "tpu", "cpu, cuda or cuda:N"),
     case("cli.device-unavailable", EXIT_USAGE, ["run", MLP, "--device", "cuda"], "--device", "CUDA"),
+    case("cli.transfers-on-cpu", EXIT_USAGE, ["run", MLP, "--include-transfers"], "--include-transfers",
+         "needs a GPU", "--device cuda"),
     case("cli.seed-negative", EXIT_USAGE, ["run", MLP, "--seed", "-1"], "--seed"),
     case("cli.input-malformed", EXIT_USAGE, ["run", MLP, "--input", "1xfoo:float32"], "--input", "'foo'",
          "expected DIMS"),
@@ -443,9 +445,16 @@ class MemoryLimitTest(CliTestCase):
     ("out of memory"), the other points of the sweep are measured, exit code 4."""
 
     # mlp hidden=1024: a batch of 100000 needs ~100 MB for its inputs and ~400 MB per layer
-    # output; a batch of 1 needs well under the limit (LibTorch itself included).
+    # output; a batch of 1 needs well under the limit (LibTorch itself included). A CUDA
+    # LibTorch's libraries alone take ~610 MiB of the data segment RLIMIT_DATA counts (a CPU
+    # one ~70 MiB; docs/errors.md): with one, the limit is 1 GiB and the big batch twice as big.
     MODEL = "builtin:mlp:hidden=1024"
-    LIMIT = "256M"
+
+    @classmethod
+    def setUpClass(cls):
+        env = json.loads(run_cli("env", "--json").stdout)
+        cuda = env["libtorch"]["cuda_compiled"]
+        cls.LIMIT, cls.LIMIT_TEXT, cls.BIG = ("1G", "1 GiB", "200000") if cuda else ("256M", "256 MiB", "100000")
 
     def setUp(self):
         # ASan reserves terabytes of shadow memory up front, which RLIMIT_DATA counts: under
@@ -470,24 +479,24 @@ class MemoryLimitTest(CliTestCase):
         self.assertEqual(result["status"], "failed")
         self.assertEqual(result["failure_stage"], "out_of_memory")
         self.assertIn("ran out of memory", result["error"])
-        self.assertIn("--variant-memory-limit 256 MiB", result["error"])
+        self.assertIn("--variant-memory-limit %s" % self.LIMIT_TEXT, result["error"])
         self.assertIn("raise --variant-memory-limit or lower the batch", result["error"])
         self.assertNotIn("\n", result["error"])
         self.assertFalse(result["samples_ms"])
 
     def test_big_batch_fails_the_small_one_runs(self):
-        results, report = self.run_sweep(["1", "100000"])
-        self.assertEqual(report["config"]["variant_memory_limit_bytes"], 256 << 20)
+        results, report = self.run_sweep(["1", self.BIG])
+        self.assertEqual(report["config"]["variant_memory_limit_bytes"], (1 << 30) if self.LIMIT == "1G" else 256 << 20)
         self.assertEqual(results["m/batch=1"]["status"], "ok")
         self.assertGreater(len(results["m/batch=1"]["samples_ms"]), 0)
-        self.check_out_of_memory(results["m/batch=100000"])
+        self.check_out_of_memory(results["m/batch=" + self.BIG])
         self.assertEqual(report["summary"]["failed"], 1)
 
     def test_out_of_memory_in_the_baseline_ends_only_the_baseline(self):
         # The baseline is the first point: an allocation failure depends on the variant, so it
         # is not a model error that stops the run; the others run without accuracy.
-        results, report = self.run_sweep(["100000", "1"])
-        self.check_out_of_memory(results["m/batch=100000"])
+        results, report = self.run_sweep([self.BIG, "1"])
+        self.check_out_of_memory(results["m/batch=" + self.BIG])
         small = results["m/batch=1"]
         self.assertEqual(small["status"], "ok")
         self.assertIsNone(small["accuracy"])

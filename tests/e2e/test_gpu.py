@@ -1,8 +1,8 @@
 """The GPU path through the real binary. On a machine without a CUDA device (a CPU-only
 LibTorch, or no GPU) the GPU classes are SKIPPED, not passed: ctest and unittest show them as
 skipped. What works without a GPU is tested everywhere: the CUDA passes are listed, a CUDA
-pass on --device cpu and --timing throughput on the CPU are usage errors before anything
-runs, and a CPU report states its timing mode."""
+pass on --device cpu, --timing throughput and --include-transfers on the CPU are usage errors
+before anything runs, and a CPU report states its timing mode and that it has no transfers."""
 
 import json
 import unittest
@@ -64,12 +64,33 @@ class TimingModeTest(CliTestCase):
         out = run_report(MLP, *FAST, "--variant", "a=no-grad")
         self.assertRc(out.result, EXIT_OK)
         self.assertEqual(out.report["config"]["timing"]["mode"], "latency")
+        self.assertIs(out.report["config"]["timing"]["include_transfers"], False)
         res = out.by_name("a")
         self.assertEqual(res["timing_mode"], "latency")
         self.assertEqual(res["timer"], "steady_clock")
-        # The CPU keeps no host/enqueue series and gets no bottleneck hint.
-        for key in ("enqueue_samples_ms", "enqueue_stats", "bottleneck", "host_samples_ms", "per_stream_stats"):
+        # The CPU keeps no host/enqueue/copy series and gets no bottleneck hint.
+        for key in ("enqueue_samples_ms", "enqueue_stats", "bottleneck", "host_samples_ms", "per_stream_stats",
+                    "transfers", "h2d_samples_ms", "d2h_samples_ms"):
             self.assertNotIn(key, res)
+
+
+class IncludeTransfersTest(CliTestCase):
+    def test_refused_on_cpu_before_anything_runs(self):
+        ws = Workspace()
+        self.addCleanup(ws.cleanup)
+        for device in (["--device", "cpu"], []):  # cpu is the default
+            with self.subTest(device=device):
+                result = run_cli("run", MLP, *FAST, *device, "--include-transfers", "-o", ws.report_path,
+                                 env=ws.env())
+                self.assertRc(result, EXIT_USAGE)
+                self.assertOneErrorLine(result, "--include-transfers needs a GPU", "--device cuda")
+                self.assertEqual(ws.out_listing(), [])
+                self.assertEqual(ws.tmp_listing(), [])
+
+    def test_listed_in_help(self):
+        result = run_cli("run", "--help")
+        self.assertRc(result, EXIT_OK)
+        self.assertIn("--include-transfers", result.stdout)
 
 
 class PassListingTest(CliTestCase):
@@ -98,8 +119,31 @@ class GpuRunTest(CliTestCase):
                     n = len(res["samples_ms"])
                     self.assertEqual(len(res["host_samples_ms"]), n)
                     self.assertEqual(len(res["enqueue_samples_ms"]), n)
+                    self.assertIn(res["bottleneck"]["hint"], ("none", "enqueue_bound"))
+                    self.assertEqual(res["transfers"], {"included": False})
+                    self.assertGreater(res["memory"]["device_peak_allocated_bytes"], 0)
+
+    def test_include_transfers(self):
+        for mode in ("latency", "throughput"):
+            with self.subTest(mode=mode):
+                out = run_report(RESNET_SMALL, *FAST, "--device", "cuda", "--timing", mode, "--include-transfers",
+                                 "--variant", "fp32=no-grad", "--variant", "graph=cuda-graph,no-grad")
+                self.assertRc(out.result, EXIT_OK)
+                self.assertIs(out.report["config"]["timing"]["include_transfers"], True)
+                for res in out.results:
+                    if res["status"] == "skipped":  # a capture the graph cannot hold
+                        continue
+                    n = len(res["samples_ms"])
+                    self.assertEqual(len(res["h2d_samples_ms"]), n)
+                    self.assertEqual(len(res["d2h_samples_ms"]), n)
+                    self.assertGreater(res["h2d_stats"]["median_ms"], 0)
+                    self.assertGreater(res["d2h_stats"]["median_ms"], 0)
+                    self.assertTrue(res["transfers"]["included"])
+                    # One 3x32x32 float32 image in, 10 float32 logits out.
+                    self.assertEqual(res["transfers"]["h2d_bytes"], 3 * 32 * 32 * 4)
+                    self.assertEqual(res["transfers"]["d2h_bytes"], 10 * 4)
                     self.assertIn(res["bottleneck"]["hint"], ("none", "enqueue_bound", "transfer_bound"))
-                    self.assertGreater(res["device_peak_allocated_bytes"], 0)
+                    self.assertIsNotNone(res["accuracy"] if not res["baseline"] else True)
 
     def test_gpu_passes(self):
         out = run_report(RESNET_SMALL, *FAST, "--device", "cuda", "--variant", "base=no-grad",

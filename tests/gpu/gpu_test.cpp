@@ -1,6 +1,6 @@
-// [gpu] tests: the device timers, the throughput loop, peak memory, the CUDA passes and the
-// out-of-memory stage on a real CUDA device. NOT YET RUN ON HARDWARE (docs/gpu.md "Status");
-// gpu_main.cpp skips the whole binary where no device exists.
+// [gpu] tests: the device timers, the throughput loop, peak memory, the CUDA passes,
+// --include-transfers and the out-of-memory stage on a real CUDA device. NOT YET RUN ON
+// HARDWARE (docs/gpu.md "Status"); gpu_main.cpp skips the whole binary where no device exists.
 #include <torch/torch.h>
 
 #include <string>
@@ -10,6 +10,7 @@
 #include "core/timed_loop.hpp"
 #include "measure/device.hpp"
 #include "measure/timers.hpp"
+#include "measure/transfers.hpp"
 #include "measure/worker.hpp"
 
 namespace {
@@ -44,7 +45,7 @@ TEST_CASE("device events time a matmul, enqueue returns before the device is don
   auto a = torch::randn({2048, 2048}, torch::TensorOptions().device(kCuda));
   tb::measure::DeviceEventTimer timer(kCuda);
   auto body = [&] { (void)torch::matmul(a, a); };
-  const auto loop = tb::run_measurement(timer, body, iterations(10), true);
+  const auto loop = tb::run_measurement(timer, body, iterations(10), tb::KeptSeries::host);
   REQUIRE(loop.samples_ms.size() == 10);
   REQUIRE(loop.enqueue_samples_ms.size() == 10);
   for (std::size_t i = 0; i < 10; ++i) {
@@ -94,6 +95,43 @@ TEST_CASE("cuda-graph, streams and tf32 run on the GPU", "[gpu]") {
       CHECK(r.per_stream_samples_ms.size() == 3);
     }
   }
+}
+
+TEST_CASE("transfers: pinned copies timed in and out in both timing modes", "[gpu]") {
+  for (const auto mode : {tb::TimingMode::latency, tb::TimingMode::throughput}) {
+    for (const std::string variant : {"v=no-grad", "v=cuda-graph,no-grad", "v=fp16,channels-last,no-grad"}) {
+      auto j = job("builtin:resnet18:width=8,image=32,classes=10", variant, mode);
+      j.timing.include_transfers = true;
+      const auto r = tb::measure::run_variant(j);
+      INFO(tb::to_string(mode) << " " << variant << ": " << r.error);
+      REQUIRE(r.ok());
+      const auto n = r.samples_ms.size();
+      CHECK(n >= 8);
+      REQUIRE(r.h2d_samples_ms.size() == n);
+      REQUIRE(r.d2h_samples_ms.size() == n);
+      for (std::size_t i = 0; i < n; ++i) {
+        CHECK(r.h2d_samples_ms[i] > 0);
+        CHECK(r.d2h_samples_ms[i] > 0);
+      }
+      const std::int64_t element = variant.find("fp16") != std::string::npos ? 2 : 4;
+      CHECK(r.h2d_bytes == 3 * 32 * 32 * element);
+      CHECK(r.d2h_bytes == 10 * element);
+    }
+  }
+}
+
+TEST_CASE("HostTransfers allocates pinned host memory and copies on the current stream", "[gpu]") {
+  std::vector<c10::IValue> inputs = {torch::randn({64, 64}, torch::TensorOptions().device(kCuda))};
+  const auto expected = inputs[0].toTensor().clone();
+  tb::measure::HostTransfers transfers(inputs, tb::measure::HostMemory::pinned);
+  inputs[0].toTensor().zero_();
+  transfers.copy_in(inputs);
+  transfers.copy_out(inputs[0]);
+  torch::cuda::synchronize();
+  CHECK(torch::equal(inputs[0].toTensor(), expected));
+  REQUIRE(transfers.host_outputs().size() == 1);
+  CHECK(transfers.host_outputs()[0].is_pinned());
+  CHECK(torch::equal(transfers.host_outputs()[0], expected.cpu()));
 }
 
 TEST_CASE("a CUDA out-of-memory is the variant's out_of_memory failure", "[gpu]") {

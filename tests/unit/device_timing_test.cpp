@@ -12,6 +12,7 @@
 #include "core/timed_loop.hpp"
 #include "core/timing_options.hpp"
 #include "core/worker_protocol.hpp"
+#include "util/errors.hpp"
 
 using tb::Bottleneck;
 using tb::DeviceTimeMedians;
@@ -143,14 +144,14 @@ TEST_CASE("the latency loop keeps device, host and enqueue series apart", "[devi
   FakeLatencyTimer timer{{{2.0, 2.5, 0.3}, {3.0, 3.5, 0.4}}};
   int calls = 0;
   auto body = [&] { ++calls; };
-  const auto loop = tb::run_measurement(timer, body, count_only(4, 4), /*keep_host_samples=*/true);
+  const auto loop = tb::run_measurement(timer, body, count_only(4, 4), tb::KeptSeries::host);
   CHECK(calls == 4);
   CHECK(loop.samples_ms == std::vector<double>{2.0, 3.0, 3.0, 3.0});
   CHECK(loop.host_samples_ms == std::vector<double>{2.5, 3.5, 3.5, 3.5});
   CHECK(loop.enqueue_samples_ms == std::vector<double>{0.3, 0.4, 0.4, 0.4});
   // The CPU path keeps none of the extra series.
   FakeLatencyTimer cpu{{{1.0, 1.0, 1.0}}};
-  const auto cpu_loop = tb::run_measurement(cpu, body, count_only(3, 3), false);
+  const auto cpu_loop = tb::run_measurement(cpu, body, count_only(3, 3), tb::KeptSeries::samples);
   CHECK(cpu_loop.host_samples_ms.empty());
   CHECK(cpu_loop.enqueue_samples_ms.empty());
 }
@@ -186,4 +187,145 @@ TEST_CASE("the throughput loop queues batches and keeps per-iteration samples", 
     CHECK(timer.batches == 4);
     CHECK(loop.samples_ms.size() == 128);
   }
+}
+
+namespace {
+
+// --include-transfers: a phased body that logs the order its parts ran in.
+struct LoggingPhasedBody {
+  std::string log;
+  void copy_in() { log += "i"; }
+  void compute() { log += "c"; }
+  void copy_out() { log += "o"; }
+  void operator()() {
+    copy_in();
+    compute();
+    copy_out();
+  }
+};
+static_assert(tb::PhasedBody<LoggingPhasedBody>);
+static_assert(!tb::PhasedBody<void (*)()>);
+
+// Latency mode: the parts run in order, each iteration gets scripted copy times.
+struct FakePhasedTimer {
+  int calls = 0;
+  tb::IterationTime time(LoggingPhasedBody& body) {
+    body.copy_in();
+    body.compute();
+    body.copy_out();
+    ++calls;
+    tb::IterationTime t;
+    t.ms = 2.0;
+    t.h2d_ms = 0.5 * calls;
+    t.d2h_ms = 0.25 * calls;
+    t.host_ms = t.ms + t.h2d_ms + t.d2h_ms + 0.1;
+    t.enqueue_ms = 0.2;
+    return t;
+  }
+};
+
+// Throughput mode: copy times per queued call, as a device timer reads them from its events.
+struct FakePhasedBatchTimer {
+  int queued = 0;
+  void begin_batch() { queued = 0; }
+  void enqueue(LoggingPhasedBody& body) {
+    body();
+    ++queued;
+  }
+  tb::BatchTimes end_batch() {
+    tb::BatchTimes t;
+    for (int i = 0; i < queued; ++i) {
+      t.device_ms.push_back(3.0);
+      t.enqueue_ms.push_back(0.1);
+      t.h2d_ms.push_back(1.0 + i);
+      t.d2h_ms.push_back(0.5);
+    }
+    t.host_ms = 4.5 * queued;
+    return t;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("with transfers the latency loop keeps the copies beside the compute samples", "[device_timing]") {
+  FakePhasedTimer timer;
+  LoggingPhasedBody body;
+  const auto loop = tb::run_measurement(timer, body, count_only(3, 3), tb::KeptSeries::transfers);
+  CHECK(body.log == "icoicoico");
+  CHECK(loop.samples_ms == std::vector<double>{2.0, 2.0, 2.0});  // the compute stays the sample
+  CHECK(loop.h2d_samples_ms == std::vector<double>{0.5, 1.0, 1.5});
+  CHECK(loop.d2h_samples_ms == std::vector<double>{0.25, 0.5, 0.75});
+  REQUIRE(loop.host_samples_ms.size() == 3);
+  CHECK(loop.host_samples_ms[2] == Approx(2.0 + 1.5 + 0.75 + 0.1));  // end to end: the copies included
+  CHECK(loop.enqueue_samples_ms == std::vector<double>{0.2, 0.2, 0.2});
+  // The time limits count the whole iteration, copies included.
+  CHECK(loop.elapsed_seconds == Approx((2.85 + 3.6 + 4.35) / 1000.0));
+}
+
+TEST_CASE("without transfers no copy series is kept", "[device_timing]") {
+  FakePhasedTimer timer;
+  LoggingPhasedBody body;
+  const auto loop = tb::run_measurement(timer, body, count_only(2, 2), tb::KeptSeries::host);
+  CHECK(loop.samples_ms.size() == 2);
+  CHECK(loop.host_samples_ms.size() == 2);
+  CHECK(loop.h2d_samples_ms.empty());
+  CHECK(loop.d2h_samples_ms.empty());
+}
+
+TEST_CASE("with transfers the throughput loop keeps every queued call's copies", "[device_timing]") {
+  FakePhasedBatchTimer timer;
+  LoggingPhasedBody body;
+  const auto loop = tb::run_measurement_batched(timer, body, count_only(40, 40), 32);
+  CHECK(body.log.size() == 3 * 40);
+  REQUIRE(loop.samples_ms.size() == 40);
+  REQUIRE(loop.h2d_samples_ms.size() == 40);
+  REQUIRE(loop.d2h_samples_ms.size() == 40);
+  CHECK(loop.h2d_samples_ms[0] == 1.0);
+  CHECK(loop.h2d_samples_ms[31] == 32.0);
+  CHECK(loop.h2d_samples_ms[32] == 1.0);  // the second batch, in order
+  CHECK(loop.d2h_samples_ms[39] == 0.5);
+  CHECK(loop.host_samples_ms[0] == Approx(4.5));
+}
+
+TEST_CASE("the throughput loop keeps no copy series for a plain body", "[device_timing]") {
+  FakeBatchTimer timer;
+  int calls = 0;
+  auto body = [&] { ++calls; };
+  const auto loop = tb::run_measurement_batched(timer, body, count_only(5, 5), 32);
+  CHECK(loop.samples_ms.size() == 5);
+  CHECK(loop.h2d_samples_ms.empty());
+  CHECK(loop.d2h_samples_ms.empty());
+}
+
+TEST_CASE("throughput and transfers need a device that queues work", "[device_timing]") {
+  auto error_of = [](const TimingOptions& o, std::string_view device) -> std::string {
+    try {
+      tb::validate_for_device(o, device);
+    } catch (const tb::UsageError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  TimingOptions o;
+  CHECK(error_of(o, "cpu").empty());
+  o.mode = TimingMode::throughput;
+  CHECK_THAT(error_of(o, "cpu"), tbtest::contains("--timing throughput") && tbtest::contains("--device cuda"));
+  CHECK(error_of(o, "cuda").empty());
+  o.mode = TimingMode::latency;
+  o.include_transfers = true;
+  CHECK_THAT(error_of(o, "cpu"), tbtest::contains("--include-transfers needs a GPU"));
+  CHECK(error_of(o, "cuda:1").empty());
+}
+
+TEST_CASE("include_transfers travels in the worker job and defaults to off", "[device_timing]") {
+  TimingOptions o;
+  o.include_transfers = true;
+  const nlohmann::json j = o;
+  CHECK(j.at("include_transfers") == true);
+  CHECK(j.get<TimingOptions>().include_transfers);
+  auto old = j;
+  old.erase("include_transfers");  // a job or report written before the option existed
+  CHECK_FALSE(old.get<TimingOptions>().include_transfers);
+  old["include_transfers"] = "yes";
+  CHECK_THROWS(old.get<TimingOptions>());
 }

@@ -411,3 +411,66 @@ TEST_CASE("machine warnings: governor and load", "[report]") {
   CHECK_THAT(warnings[0], tbtest::contains("'powersave', not 'performance'"));
   CHECK_THAT(warnings[1], tbtest::contains("load average 1.50 on 2 CPUs"));
 }
+
+namespace {
+
+// A GPU result: device samples, host and enqueue series, optionally the copies.
+VariantOutcome gpu_outcome(std::vector<double> h2d, std::vector<double> d2h) {
+  auto o = ok_outcome("gpu=", {2.0, 2.0, 2.0}, 1, true);
+  o.result->timer = "device_event";
+  o.result->host_samples_ms = {5.0, 5.0, 5.0};
+  o.result->enqueue_samples_ms = {0.2, 0.2, 0.2};
+  o.result->h2d_samples_ms = std::move(h2d);
+  o.result->d2h_samples_ms = std::move(d2h);
+  if (!o.result->h2d_samples_ms.empty()) {
+    o.result->h2d_bytes = 3 << 20;
+    o.result->d2h_bytes = 40;
+  }
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("with transfers the copies are series of their own and feed the hint", "[report]") {
+  const auto o = gpu_outcome({2.5, 2.0, 3.0}, {0.1, 0.2, 0.3});
+  const auto j = tb::report::result_json(o, &o, tb::TimingOptions{});
+  CHECK(j.at("h2d_samples_ms") == nlohmann::json::array({2.5, 2.0, 3.0}));
+  CHECK_THAT(j.at("h2d_stats").at("median_ms").get<double>(), WithinAbs(2.5, 1e-12));
+  CHECK(j.at("d2h_stats").at("count") == 3);
+  CHECK_THAT(j.at("d2h_stats").at("median_ms").get<double>(), WithinAbs(0.2, 1e-12));
+  // samples_ms stays the compute between the copies.
+  CHECK_THAT(j.at("stats").at("median_ms").get<double>(), WithinAbs(2.0, 1e-12));
+  CHECK(j.at("transfers") == nlohmann::json{{"included", true}, {"h2d_bytes", 3 << 20}, {"d2h_bytes", 40}});
+  // h2d median 2.5 ms >= 1.0 x the compute median 2.0 ms.
+  CHECK(j.at("bottleneck").at("hint") == "transfer_bound");
+  CHECK_THAT(j.at("bottleneck").at("message").get<std::string>(), tbtest::contains("host-to-device copy (2.500 ms)"));
+  const auto table = tb::report::render_table({o}, quick_timing());
+  CHECK_THAT(table, tbtest::contains("gpu: transfers: h2d 2.50 ms, d2h 0.2000 ms"));
+  CHECK_THAT(table, tbtest::contains("gpu: transfer-bound"));
+}
+
+TEST_CASE("a GPU result without transfers says so and has no copy series", "[report]") {
+  const auto o = gpu_outcome({}, {});
+  const auto j = tb::report::result_json(o, &o, tb::TimingOptions{});
+  CHECK(j.at("transfers") == nlohmann::json{{"included", false}});
+  for (const char* key : {"h2d_samples_ms", "h2d_stats", "d2h_samples_ms", "d2h_stats"}) CHECK_FALSE(j.contains(key));
+  CHECK(j.at("bottleneck").at("hint") == "none");
+  const auto table = tb::report::render_table({o}, quick_timing());
+  CHECK_THAT(table, !tbtest::contains("transfers"));
+  // A CPU result has neither.
+  const auto cpu = ok_outcome("cpu=", {1.0}, 1, true);
+  const auto c = tb::report::result_json(cpu, &cpu, tb::TimingOptions{});
+  CHECK_FALSE(c.contains("transfers"));
+  CHECK_FALSE(c.contains("bottleneck"));
+}
+
+TEST_CASE("the report's config states whether transfers were included", "[report]") {
+  const auto o = ok_outcome("base=", {1.0, 1.1}, 1, true);
+  auto config = config_for({o});
+  config.timing.include_transfers = true;
+  const auto report = tb::report::build_report(config, nlohmann::json::object(), {o}, 0);
+  CHECK(report.at("config").at("timing").at("include_transfers") == true);
+  config.timing.include_transfers = false;
+  CHECK(tb::report::build_report(config, nlohmann::json::object(), {o}, 0).at("config").at("timing").at(
+            "include_transfers") == false);
+}

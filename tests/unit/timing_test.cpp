@@ -195,14 +195,14 @@ TEST_CASE("run_measurement keeps samples in order", "[timing]") {
   o.min_iters = 5;
   FakeTimer timer{{{3.0, 3.5}, {1.0, 1.5}, {4.0, 4.5}, {1.0, 1.5}, {5.0, 5.5}, {9.0, 9.5}}};
   SECTION("without host samples") {
-    const auto r = tb::run_measurement(timer, body, o, false);
+    const auto r = tb::run_measurement(timer, body, o, tb::KeptSeries::samples);
     CHECK(body.calls == 5);
     CHECK(r.samples_ms == std::vector<double>{3.0, 1.0, 4.0, 1.0, 5.0});
     CHECK(r.host_samples_ms.empty());
     CHECK_THAT(r.elapsed_seconds, Catch::Matchers::WithinAbs((3.5 + 1.5 + 4.5 + 1.5 + 5.5) / 1000.0, 1e-12));
   }
   SECTION("with host samples") {
-    const auto r = tb::run_measurement(timer, body, o, true);
+    const auto r = tb::run_measurement(timer, body, o, tb::KeptSeries::host);
     CHECK(r.samples_ms == std::vector<double>{3.0, 1.0, 4.0, 1.0, 5.0});
     CHECK(r.host_samples_ms == std::vector<double>{3.5, 1.5, 4.5, 1.5, 5.5});
   }
@@ -215,7 +215,7 @@ TEST_CASE("run_measurement stop conditions", "[timing]") {
     o.min_iters = 3;
     o.min_seconds = 1.0;
     FakeTimer timer{{{125.0, 125.0}}};  // 0.125 s each (exact in binary): needs 8 for 1 s
-    const auto r = tb::run_measurement(timer, body, o, false);
+    const auto r = tb::run_measurement(timer, body, o, tb::KeptSeries::samples);
     CHECK(r.samples_ms.size() == 8);
     CHECK(body.calls == 8);
   }
@@ -224,7 +224,7 @@ TEST_CASE("run_measurement stop conditions", "[timing]") {
     o.min_iters = 7;
     o.min_seconds = 0.1;
     FakeTimer timer{{{200.0, 200.0}}};  // 0.2 s each: 0.1 s after the first
-    const auto r = tb::run_measurement(timer, body, o, false);
+    const auto r = tb::run_measurement(timer, body, o, tb::KeptSeries::samples);
     CHECK(r.samples_ms.size() == 7);
   }
   SECTION("max_seconds cuts the measurement short of min_iters") {
@@ -233,7 +233,7 @@ TEST_CASE("run_measurement stop conditions", "[timing]") {
     o.max_seconds = 1.0;
     o.max_iters = 1000;
     FakeTimer timer{{{300.0, 300.0}}};  // 0.3 s each: 4 iterations pass 1 s
-    const auto r = tb::run_measurement(timer, body, o, false);
+    const auto r = tb::run_measurement(timer, body, o, tb::KeptSeries::samples);
     CHECK(r.samples_ms.size() == 4);
     CHECK_THAT(r.elapsed_seconds, Catch::Matchers::WithinAbs(1.2, 1e-12));
   }
@@ -244,7 +244,7 @@ TEST_CASE("run_measurement stop conditions", "[timing]") {
     o.max_seconds = 200;
     o.max_iters = 6;
     FakeTimer timer{{{1.0, 1.0}}};
-    const auto r = tb::run_measurement(timer, body, o, true);
+    const auto r = tb::run_measurement(timer, body, o, tb::KeptSeries::host);
     CHECK(r.samples_ms.size() == 6);
     CHECK(r.host_samples_ms.size() == 6);
     CHECK(body.calls == 6);
@@ -254,6 +254,6 @@ TEST_CASE("run_measurement stop conditions", "[timing]") {
     o.min_iters = 3;
     o.max_iters = 3;
     FakeTimer timer{{{1.0, 1.0}}};
-    CHECK(tb::run_measurement(timer, body, o, false).samples_ms.size() == 3);
+    CHECK(tb::run_measurement(timer, body, o, tb::KeptSeries::samples).samples_ms.size() == 3);
   }
 }

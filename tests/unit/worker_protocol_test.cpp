@@ -273,3 +273,46 @@ TEST_CASE("integers are read exactly: floats and out-of-range values are rejecte
   CHECK(job.get<WorkerJob>().seed == 18446744073709551615ULL);
   CHECK(good.get<WorkerResult>().batch == full_result().batch);
 }
+
+TEST_CASE("the transfer series and sizes travel in results and round replies", "[worker_protocol]") {
+  auto r = full_result();
+  r.h2d_samples_ms = {0.5, 0.75};
+  r.d2h_samples_ms = {0.125, 0.25};
+  r.h2d_bytes = 1 << 20;
+  r.d2h_bytes = 4000;
+  const auto back = round_trip(r);
+  CHECK(back.h2d_samples_ms == r.h2d_samples_ms);
+  CHECK(back.d2h_samples_ms == r.d2h_samples_ms);
+  CHECK(back.h2d_bytes == 1 << 20);
+  CHECK(back.d2h_bytes == 4000);
+
+  SECTION("a result without them (no transfers) reads as empty series and zero sizes") {
+    nlohmann::json j = r;
+    for (const char* key : {"h2d_samples_ms", "d2h_samples_ms", "h2d_bytes", "d2h_bytes"}) j.erase(key);
+    const auto old = j.get<WorkerResult>();
+    CHECK(old.h2d_samples_ms.empty());
+    CHECK(old.d2h_samples_ms.empty());
+    CHECK(old.h2d_bytes == 0);
+    CHECK(old.d2h_bytes == 0);
+  }
+  SECTION("a size that is not an integer is rejected") {
+    nlohmann::json j = r;
+    j["h2d_bytes"] = 1.5;
+    CHECK_THROWS_AS(j.get<WorkerResult>(), tb::UsageError);
+  }
+  SECTION("a round reply carries the copies of its round") {
+    tb::RoundReply reply;
+    reply.samples_ms = {2.0, 2.5};
+    reply.host_samples_ms = {3.0, 3.5};
+    reply.enqueue_samples_ms = {0.1, 0.1};
+    reply.h2d_samples_ms = {0.5, 0.6};
+    reply.d2h_samples_ms = {0.2, 0.3};
+    reply.elapsed_seconds = 0.0065;
+    const nlohmann::json j = reply;
+    CHECK(j.at("reply") == "round");
+    const auto read = j.get<tb::RoundReply>();
+    CHECK(read.h2d_samples_ms == reply.h2d_samples_ms);
+    CHECK(read.d2h_samples_ms == reply.d2h_samples_ms);
+    CHECK(read.samples_ms == reply.samples_ms);
+  }
+}
