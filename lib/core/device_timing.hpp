@@ -39,8 +39,8 @@ struct DeviceTimeMedians {
   double device_ms = 0;   // compute on the device (events around the model call)
   double host_ms = 0;     // host wall time of the iteration
   double enqueue_ms = 0;  // host time for the call to return (work queued, not finished)
-  std::optional<double> h2d_ms;
-  std::optional<double> d2h_ms;
+  std::optional<double> h2d_ms{};  // host-to-device copy, with --include-transfers
+  std::optional<double> d2h_ms{};  // device-to-host copy, likewise
 };
 
 enum class Bottleneck { none, enqueue_bound, transfer_bound };
