@@ -188,16 +188,23 @@ def start_ray(args):
     import logging
     import ray
 
+    # Tune's own console output (a configuration box, a results path) would mix with the table:
+    # its legacy reporter, at verbose=0, prints nothing; the progress lines are ours.
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     # The trial code lives in these modules: ship them by value, nothing of this checkout has to
     # be importable on the nodes.
     ray.cloudpickle.register_pickle_by_value(ray_tune_space)
     ray.cloudpickle.register_pickle_by_value(ray_tune_trial)
-    if args.address == "local":
-        # address="local" starts a new Ray even when RAY_ADDRESS points at a cluster.
-        ray.init(address="local", num_cpus=args.num_cpus, include_dashboard=False, logging_level=logging.ERROR,
-                 log_to_driver=False, object_store_memory=100 * 2**20)
-    else:
-        ray.init(address=args.address, logging_level=logging.ERROR, log_to_driver=False)
+    try:
+        if args.address == "local":
+            # address="local" starts a new Ray even when RAY_ADDRESS points at a cluster.
+            ray.init(address="local", num_cpus=args.num_cpus, include_dashboard=False,
+                     logging_level=logging.ERROR, log_to_driver=False, object_store_memory=100 * 2**20)
+        else:
+            ray.init(address=args.address, logging_level=logging.ERROR, log_to_driver=False)
+    except Exception as e:  # ConnectionError, RuntimeError, ValueError: Ray's words say which
+        lines = str(e).strip().splitlines()
+        raise UsageError("cannot start or reach Ray (--address %s): %s" % (args.address, lines[0] if lines else repr(e)))
 
 
 def remote_passes(ray, cli):

@@ -91,6 +91,24 @@ def _finish(out, objective):
     return out
 
 
+def run_tool(command, cwd, timeout):
+    """(exit code, stderr) of the command; past `timeout` seconds it gets SIGTERM (torchbench-cli
+    then stops its workers and exits), SIGKILL 10 s later, and TimeoutExpired is raised."""
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          stdin=subprocess.DEVNULL, cwd=cwd) as proc:
+        try:
+            _, stderr_text = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            try:
+                proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+            raise
+        return proc.returncode, stderr_text
+
+
 def run_candidate(settings, passes, base, trial_dir):
     """Run torchbench-cli for one candidate; the evaluate_run dict plus passes, report, node."""
     report_path = os.path.join(trial_dir, "report.json")
@@ -106,9 +124,7 @@ def run_candidate(settings, passes, base, trial_dir):
         os.makedirs(trial_dir, exist_ok=True)
         if os.path.exists(report_path):
             os.unlink(report_path)  # a restarted trial never reads an older report
-        proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              stdin=subprocess.DEVNULL, timeout=settings["trial_timeout"], cwd=trial_dir)
-        rc, stderr_text = proc.returncode, proc.stderr
+        rc, stderr_text = run_tool(command, trial_dir, settings["trial_timeout"])
         if os.path.exists(report_path):
             with open(report_path) as f:
                 report = json.load(f)
@@ -120,8 +136,12 @@ def run_candidate(settings, passes, base, trial_dir):
         outcome = evaluate_run(None, "torchbench-cli: error: no torchbench-cli at '%s' on node %s; install it "
                                "at the same path on every node or pass --cli" % (settings["cli"], socket.gethostname()),
                                None, settings["objective"])
-    except (OSError, ValueError) as e:
-        outcome = evaluate_run(rc, "torchbench-cli: error: %s" % e, None, settings["objective"])
+    except OSError as e:
+        outcome = evaluate_run(rc, "torchbench-cli: error: cannot run '%s' on node %s: %s"
+                               % (settings["cli"], socket.gethostname(), e.strerror or e), None, settings["objective"])
+    except ValueError as e:  # the report is not JSON
+        outcome = evaluate_run(rc, "torchbench-cli: error: unreadable report %s: %s" % (report_path, e), None,
+                               settings["objective"])
     outcome.update(passes=",".join(passes), baseline=",".join(base), command=command,
                    report=report_path if report is not None else None, node=socket.gethostname(),
                    wall_seconds=round(time.monotonic() - started, 3))
