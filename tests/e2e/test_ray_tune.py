@@ -103,7 +103,7 @@ class RaySearchCase(CliTestCase):
         by_variant = {r["variant"]: r for r in report["results"]}
         self.assertEqual(sorted(by_variant), ["base", "cand"])
         cand, base = by_variant["cand"], by_variant["base"]
-        self.assertEqual(report["config"]["model"], MLP)
+        self.assertEqual(report["config"]["model"], "builtin:mlp:hidden=32,in=16,layers=2,out=4")  # canonical
         self.assertEqual(report["config"]["baseline"], "base")
         self.assertEqual(sorted(cand["passes"]), sorted(expected_passes + ["threads=%d" % cpus]))
         self.assertEqual(sorted(trial["passes"]), sorted(cand["passes"]))
