@@ -179,8 +179,14 @@ def resolve_model(model, address):
 
 
 def log(args, text):
+    """A progress line (stderr; -q drops it)."""
     if not args.quiet:
         print(text, file=sys.stderr, flush=True)
+
+
+def warn(text):
+    """A warning (stderr, even with -q)."""
+    print("warning: " + text, file=sys.stderr, flush=True)
 
 
 def start_ray(args):
@@ -304,11 +310,11 @@ def plan(args, cli, model, catalogue):
     """The dimensions, the passes of every candidate and the settings the trials need."""
     for p in args.fixed + args.baseline:
         if pass_name(p) not in catalogue:
-            log(args, "warning: '%s' is not a pass of this torchbench-cli%s; every trial will fail"
-                % (pass_name(p), suggestion(pass_name(p), catalogue)))
+            warn("'%s' is not a pass of this torchbench-cli%s; every trial will fail"
+                 % (pass_name(p), suggestion(pass_name(p), catalogue)))
     dimensions, constant, warnings = build_space(args.space, args.fixed, catalogue, args.device)
     for w in warnings:
-        log(args, "warning: " + w)
+        warn(w)
     fixed = args.fixed + constant
     run_args = list(args.run_arg)
     if args.device != "cpu" and not any(a.split("=", 1)[0] == "--device" for a in run_args):
@@ -330,7 +336,12 @@ def print_summary(args, trials, best, tied):
     counts = {s: sum(t["status"] == s for t in trials) for s in STATUSES}
     print("%d trials: %s" % (len(trials), ", ".join("%d %s" % (n, s) for s, n in counts.items() if n)))
     if best is None:
-        print("no candidate met the constraints" if trials else "no trial ran")
+        if counts["infeasible"]:
+            print("no candidate met the constraints")
+        elif trials and all(t["status"] == "failed" and t["exit_code"] == EXIT_USAGE for t in trials):
+            print("torchbench-cli refused every candidate as a usage error: check the passes and --run-arg")
+        else:
+            print("no candidate could be measured" if trials else "no trial ran")
         return
     metric, _ = OBJECTIVES[args.objective]
     ties = "; tied with %d other%s (95%% CIs of the medians overlap)" % (len(tied), "s" if len(tied) > 1 else "")

@@ -32,6 +32,9 @@ def trial_record(trial_id, config, metrics, error=None):
               "report_on_node": metrics.get("report"),
               "node": metrics.get("node"), "wall_seconds": metrics.get("wall_seconds"),
               "command": metrics.get("command")}
+    if record["status"] not in ("ok", "infeasible"):
+        # Tune was told 0 items/s (and infinite latency) so that it can rank; nothing was measured.
+        record["metrics"] = dict.fromkeys(record["metrics"])
     if "status" not in metrics:
         record["error"] = error or "the trial reported nothing"
     elif error and not record["error"]:
