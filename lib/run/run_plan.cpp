@@ -48,12 +48,17 @@ std::vector<VariantSpec> resolve_variants(const RunSettings& settings, const c10
   return variants;
 }
 
+// The variant named `baseline`; with --sweep, a variant's own name picks its first sweep point
+// (`naive` is `naive/batch=1` of `--sweep batch=1,8`).
 std::size_t baseline_index(const std::vector<VariantSpec>& variants, const std::string& baseline) {
   if (baseline.empty()) return 0;
   std::vector<std::string_view> names;
   for (std::size_t i = 0; i < variants.size(); ++i) {
     if (variants[i].name == baseline) return i;
     names.push_back(variants[i].name);
+  }
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    if (variants[i].name.starts_with(baseline + "/")) return i;
   }
   throw UsageError("--baseline '" + baseline + "' is not one of the variants" + did_you_mean(baseline, names) +
                    "; variants: " + join(names, ", "));

@@ -10,6 +10,7 @@ and one of its shards run against the small real models of scripts/export_models
 import hashlib
 import json
 import os
+import re
 import shutil
 
 from common import (EXIT_MODEL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, FAST, MLP, REPO, TRANSFORMER_SMALL, CliTestCase, Workspace,
@@ -17,6 +18,16 @@ from common import (EXIT_MODEL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, FAST, MLP, RE
 
 CONFIGS = os.path.join(REPO, "configs")
 RESNET_SMALL = "builtin:resnet18:width=8,image=32,classes=10"
+
+
+def canonical(model):
+    """How the report names a built-in: its parameters sorted by name (config.model)."""
+    name, _, params = model.partition(":")[2].partition(":")
+    return "builtin:" + name + (":" + ",".join(sorted(params.split(","))) if params else "")
+
+
+TRANSFORMER = canonical(TRANSFORMER_SMALL)
+RESNET = canonical(RESNET_SMALL)
 
 
 def sha256_of(path):
@@ -101,7 +112,7 @@ class SuiteRunTest(SuiteCase):
         results = self.report["results"]
         self.assertEqual([(r["model"], r["variant"]) for r in results],
                          [(MLP, "a"), (MLP, "b"), ("../models/conv.pt", "fp32"), ("../models/conv.pt", "frozen"),
-                          (TRANSFORMER_SMALL, "a"), (TRANSFORMER_SMALL, "b")])
+                          (TRANSFORMER, "a"), (TRANSFORMER, "b")])
         for r in results:
             self.assertOkResult(r)
         # Each entry is its own run: its own baseline, its own interleaved rounds (group).
@@ -123,7 +134,7 @@ class SuiteRunTest(SuiteCase):
 
     def test_entries_record_their_effective_settings(self):
         config = self.report["config"]
-        self.assertEqual(config["models"], [MLP, "../models/conv.pt", TRANSFORMER_SMALL])
+        self.assertEqual(config["models"], [MLP, "../models/conv.pt", TRANSFORMER])
         self.assertEqual(config["model"], MLP)
         entries = config["entries"]
         self.assertEqual([e["index"] for e in entries], [0, 1, 2])
@@ -200,7 +211,7 @@ class ShardTest(SuiteCase):
         cls.ws.cleanup()
 
     def test_each_shard_runs_its_entries(self):
-        for index, expected in ((1, [MLP, RESNET_SMALL]), (2, [TRANSFORMER_SMALL])):
+        for index, expected in ((1, [MLP, RESNET]), (2, [TRANSFORMER])):
             result, report, _ = self.shards[index]
             self.assertRc(result, EXIT_OK)
             self.assertEqual(report["config"]["suite"]["shard"], {"index": index, "count": 2})
@@ -222,7 +233,7 @@ class ShardTest(SuiteCase):
         self.assertNotIn("warning", result.stderr)
         self.assertIn("merged 2 reports (shards 1, 2 of 2, 6 results)", result.stderr)
         self.assertEqual([r["rounds"]["group"] for r in merged["results"]], [0, 0, 1, 1, 2, 2])
-        self.assertEqual(merged["config"]["models"], [MLP, TRANSFORMER_SMALL, RESNET_SMALL])
+        self.assertEqual(merged["config"]["models"], [MLP, TRANSFORMER, RESNET])
         self.assertEqual([e["index"] for e in merged["config"]["entries"]], [0, 1, 2])
         suite = merged["config"]["suite"]
         self.assertIsNone(suite["shard"])
@@ -240,7 +251,8 @@ class ShardTest(SuiteCase):
         same = run_cli("compare", merged_path, merged_path, "--format", "markdown")
         self.assertRc(same, EXIT_OK)
         self.assertIn("| model | variant |", same.stdout)
-        self.assertEqual(same.stdout.count("| same |"), 6)
+        self.assertEqual(len(re.findall(r"(?m)^\| builtin:", same.stdout)), 6)
+        self.assertNotIn("| **slower** |", same.stdout)
         # A shard against the merged report: its results are matched by (model, variant).
         self.assertRc(run_cli("compare", self.shards[1][2], merged_path), EXIT_OK)
         for fmt in ("markdown", "junit", "csv"):
@@ -281,11 +293,15 @@ class ListTest(SuiteCase):
         out = result.stdout
         self.assertIn("suite e2e (%s, %s): 2 entries; shard 2/2 runs models[1]" % (path, sha256_of(path)[:19]), out)
         self.assertNotIn("models[0] " + MLP, out)
-        self.assertIn("models[1] " + TRANSFORMER_SMALL, out)
+        self.assertIn("models[1] " + TRANSFORMER, out)
         self.assertIn("4 variants (baseline a/batch=1):", out)
         self.assertRegex(out, r"b/batch=4\s+inference-mode,batch=4")
         self.assertIn("nothing was run (--list)", out)
         self.assertEqual(ws.tmp_listing(), [])
+        # A swept variant's own name as the baseline is its first sweep point.
+        result = run_cli("run", "--config", path, "--shard", "2/2", "--list", "--baseline", "b", env=ws.env())
+        self.assertRc(result, EXIT_OK)
+        self.assertIn("4 variants (baseline b/batch=1):", result.stdout)
 
     def test_list_of_a_plain_run(self):
         result = run_cli("run", MLP, "--variant", "x=no-grad", "--list")
