@@ -101,6 +101,12 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
                   {"wall_seconds", outcome.worker_wall_seconds},
                   {"max_rss_bytes", outcome.worker_max_rss_bytes}}},
   };
+  // Even a variant that never started belongs to its group (a suite's entry): merge and
+  // compare place it by its group.
+  j["rounds"] = {{"sizes", nlohmann::json::array()},
+                 {"positions", nlohmann::json::array()},
+                 {"processes", nlohmann::json::array()},
+                 {"group", outcome.round_group}};
   if (!outcome.result) return j;
   const auto& r = *outcome.result;
   if (!r.ok()) j["failure_stage"] = to_string(r.failure);

@@ -452,6 +452,12 @@ TEST_CASE("a suite report holds the suite, its entries, and judges each result b
   CHECK(report["results"][0]["warnings"].empty());
   CHECK_THAT(report["results"][1]["warnings"][0].get<std::string>(), tbtest::contains("only 3 iterations"));
   CHECK(report["results"][1]["rounds"]["group"] == 3);
+  // A variant that never started still names its group.
+  auto never = failed_outcome();
+  never.round_group = 3;
+  const auto failed = tb::report::build_report(first, nlohmann::json::object(), {never}, 4, "", {}, &suite);
+  CHECK(failed["results"][0]["rounds"]["group"] == 3);
+  CHECK(failed["results"][0]["rounds"]["sizes"].empty());
   // A plain run says it is none.
   CHECK(tb::report::build_report(first, nlohmann::json::object(), {a}, 0)["config"]["suite"].is_null());
 }
