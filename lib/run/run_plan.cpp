@@ -197,7 +197,12 @@ RunPlan plan_suite(const RunOptions& options, bool list) {
     const bool runs_here = !shard || in_shard(*shard, i);
     check_entry(entry, runs_here && !list ? measure::DeviceCheck::usable : measure::DeviceCheck::syntax,
                 plan.device_note);
-    if (runs_here) plan.entries.push_back(std::move(entry));
+    if (runs_here) {
+      plan.entries.push_back(std::move(entry));
+    } else {
+      // Another shard runs it, from the same checkout: a missing file fails every shard alike.
+      in_entry(entry, [&] { model::check_model_ref(entry.models.front()); });
+    }
   }
   if (!plan.entries.empty()) {
     plan.first = plan.entries.front().settings;

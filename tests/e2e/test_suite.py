@@ -192,6 +192,16 @@ class SuiteFailureTest(SuiteCase):
         self.assertEqual(ws.tmp_listing(), [])
 
 
+    def test_every_shard_checks_every_entry(self):
+        # The missing model is entry 1, which shard 2/2 runs: shard 1/2 refuses the suite too.
+        ws = self.workspace()
+        path = write_config(ws, suite_config([{"model": MLP}, {"model": "gone.pt"}]))
+        result, report = run_suite(ws, path, "--shard", "1/2")
+        self.assertRc(result, EXIT_MODEL)
+        self.assertOneErrorLine(result, "suite.json: models[1] (gone.pt): model file", "does not exist")
+        self.assertIsNone(report)
+
+
 class ShardTest(SuiteCase):
     """Three entries over two shards, merged back; and a shard with no entries."""
 
