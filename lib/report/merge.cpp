@@ -77,7 +77,9 @@ Shard read_suite(const MergeInput& input, json report) {
   if (!suite->is_object()) invalid(input.name, "config.suite must be an object or null");
   const auto text = [&](const char* key) {
     const auto it = suite->find(key);
-    if (it == suite->end() || !it->is_string()) invalid(input.name, fmt::format("config.suite.{} must be a string", key));
+    if (it == suite->end() || !it->is_string()) {
+      invalid(input.name, fmt::format("config.suite.{} must be a string", key));
+    }
     return it->get<std::string>();
   };
   const auto count_of = [&](const json& object, const char* where) {
@@ -153,7 +155,8 @@ void compare_shards(const json& records, const std::vector<Shard>& shards, std::
     std::set<std::string> values;
     for (const auto& r : records) values.insert(machine_field(r.value("environment", json::object()), pointer));
     if (values.size() > 1) {
-      differing.push_back(std::string(pointer + 1) + ": " + join(std::vector<std::string>(values.begin(), values.end()), " vs "));
+      const std::vector<std::string> listed(values.begin(), values.end());
+      differing.push_back(std::string(pointer + 1) + ": " + join(listed, " vs "));
     }
   }
   if (!differing.empty()) {
@@ -284,7 +287,9 @@ MergeResult merge_reports(const std::vector<MergeInput>& inputs) {
   for (const auto* s : by_shard) {
     for (auto& r : shard_records(*s)) records.push_back(std::move(r));
   }
-  const auto by_index = [](const json& a, const json& b) { return integer_or(a, "index", 0) < integer_or(b, "index", 0); };
+  const auto by_index = [](const json& a, const json& b) {
+    return integer_or(a, "index", 0) < integer_or(b, "index", 0);
+  };
   std::stable_sort(records.begin(), records.end(), by_index);
 
   json config = lead["config"];

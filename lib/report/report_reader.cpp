@@ -323,7 +323,9 @@ std::string read_report_text(const std::filesystem::path& path) {
   return text;
 }
 
-ReportFile read_report(const std::filesystem::path& path) { return parse_report(read_report_text(path), path.string()); }
+ReportFile read_report(const std::filesystem::path& path) {
+  return parse_report(read_report_text(path), path.string());
+}
 
 std::string environment_field(const ReportFile& report, const std::string& pointer) {
   try {

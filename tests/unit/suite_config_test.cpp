@@ -152,7 +152,8 @@ TEST_CASE("unknown keys: the path and a did-you-mean", "[config]") {
 
 TEST_CASE("required fields", "[config]") {
   CHECK_THAT(error_of(R"({"torchbench_config": 1, "models": []})"), tbtest::contains("nightly.json: suite is missing"));
-  CHECK_THAT(error_of(R"({"torchbench_config": 1, "suite": "s"})"), tbtest::contains("nightly.json: models is missing"));
+  CHECK_THAT(error_of(R"({"torchbench_config": 1, "suite": "s"})"),
+             tbtest::contains("nightly.json: models is missing"));
   CHECK_THAT(error_of(R"({"torchbench_config": 1, "suite": "s", "models": []})"),
              tbtest::contains("models: is empty; list at least one model"));
   CHECK_THAT(error_of(with_entry(R"({"timing": {"max_time": 1}})")),
