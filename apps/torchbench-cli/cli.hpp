@@ -21,6 +21,7 @@ Subcommand models_subcommand();
 Subcommand run_subcommand();
 Subcommand compare_subcommand();
 Subcommand report_subcommand();
+Subcommand merge_subcommand();
 Subcommand worker_subcommand();  // hidden: `__worker`, run by `run` for each variant
 
 // Parses argv, runs the chosen subcommand, maps errors to exit codes (see docs).

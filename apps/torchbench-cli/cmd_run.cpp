@@ -1,7 +1,7 @@
 #include <algorithm>
 
 #include "cli.hpp"
-#include "core/device_timing.hpp"
+#include "core/run_settings.hpp"
 #include "run/run_command.hpp"
 #include "util/errors.hpp"
 #include "util/strings.hpp"
@@ -93,7 +93,18 @@ Subcommand run_subcommand() {
             cmd.add_option("-o,--output", o.output, "Write the JSON report to FILE ('-' for stdout)")
                 ->type_name("FILE");
             cmd.add_flag("-q,--quiet", o.quiet, "No progress lines on stderr");
-            return [options, timing_mode, schedule, precision, precision_option, rounds_option,
+            cmd.add_option("--config", o.config,
+                           "Run the suite of a config file (JSON, docs/config.md): each model entry one run, all in "
+                           "one report. Flags given here override the file's defaults")
+                ->type_name("FILE");
+            cmd.add_option("--shard", o.shard,
+                           "With --config: run only entries i with i mod N = I-1 (1-based I, e.g. 2/4); merge the "
+                           "shard reports with `merge`")
+                ->type_name("I/N");
+            cmd.add_flag("--list", o.list,
+                         "Check everything, print the planned entries and variants, run nothing (the device need "
+                         "not be present)");
+            return [options, &cmd, timing_mode, schedule, precision, precision_option, rounds_option,
                     gates, memory_limit,
                     memory_limit_option] {
               for (const auto& [metric, texts] : *gates) {
@@ -103,26 +114,17 @@ Subcommand run_subcommand() {
               if (rounds_option->count() == 0) {
                 options->schedule.rounds = default_rounds(options->schedule.processes);
               }
-              const auto mode = parse_timing_mode(*timing_mode);
-              if (!mode) {
-                throw UsageError("--timing takes latency or throughput (got '" + *timing_mode + "'" +
-                                 did_you_mean(*timing_mode, std::vector<std::string_view>{"latency", "throughput"}) +
-                                 ")");
-              }
-              options->timing.mode = *mode;
+              options->timing.mode = parse_timing_option(*timing_mode);
               if (precision_option->count() > 0) {
-                const auto value = parse_percent(*precision);
-                if (!value) {
-                  throw UsageError("--target-precision needs a percentage such as 1% (got '" + *precision + "')");
-                }
-                options->schedule.target_precision = *value;
+                options->schedule.target_precision = parse_target_precision(*precision);
               }
               if (memory_limit_option->count() > 0) {
-                options->variant_memory_limit_bytes = parse_byte_size(*memory_limit);
-                if (!options->variant_memory_limit_bytes) {
-                  throw UsageError("--variant-memory-limit needs a size such as 2G or 512M (got '" + *memory_limit +
-                                   "')");
-                }
+                options->variant_memory_limit_bytes = parse_memory_limit(*memory_limit);
+              }
+              // What a config's defaults give way to: the flags given here (docs/config.md).
+              for (const auto& setting : setting_keys()) {
+                const auto* flag = cmd.get_option_no_throw(std::string(setting.flag));
+                if (flag && flag->count() > 0) options->given.insert(std::string(setting.key));
               }
               return run::run_command(*options);
             };

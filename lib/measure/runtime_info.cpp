@@ -38,7 +38,7 @@ nlohmann::json libtorch_info() {
   return info;
 }
 
-void check_device(const std::string& text) {
+void check_device(const std::string& text, DeviceCheck what) {
   c10::Device device(c10::kCPU);
   try {
     device = c10::Device(text);
@@ -47,6 +47,7 @@ void check_device(const std::string& text) {
   }
   if (device.is_cpu()) return;
   if (!device.is_cuda()) throw UsageError("--device " + text + " is not supported yet; use cpu or cuda[:N]");
+  if (what == DeviceCheck::syntax) return;
   if (!backend_built(c10::DeviceType::CUDA)) {
     throw UsageError("--device " + text +
                      ": this LibTorch is a CPU-only build, without CUDA; build torchbench-cli against a CUDA "

@@ -12,7 +12,9 @@ namespace tb::measure {
 nlohmann::json libtorch_info();
 
 // Throws UsageError when `device` is not a valid device string ("cpu", "cuda", "cuda:1")
-// or this LibTorch cannot use it (no CUDA build, no GPU, index out of range).
-void check_device(const std::string& device);
+// or (`DeviceCheck::usable`) this LibTorch cannot use it (no CUDA build, no GPU, index out of
+// range). `DeviceCheck::syntax` checks the string only (planning a run for another machine).
+enum class DeviceCheck { usable, syntax };
+void check_device(const std::string& device, DeviceCheck what = DeviceCheck::usable);
 
 }  // namespace tb::measure

@@ -119,7 +119,11 @@ std::vector<std::string_view> pass_names();
 // Checks every pass of a variant: known names (with a did-you-mean), values of the right
 // kind, no duplicates, no two passes of one group, the device each pass needs, declared
 // conflicts and each pass's own check. Throws UsageError naming the variant and the reason.
-void validate_variant(const VariantSpec& variant, const c10::Device& device = c10::Device(c10::kCPU));
+// `DeviceChecks::skip` (`run --list` planning for a device this machine lacks) leaves out the
+// own checks of the passes tied to a device: they ask that device's build (cuda-graph).
+enum class DeviceChecks { run, skip };
+void validate_variant(const VariantSpec& variant, const c10::Device& device = c10::Device(c10::kCPU),
+                      DeviceChecks device_checks = DeviceChecks::run);
 
 // The passes `pass` cannot share a variant with: its own conflicts and the passes that name
 // it in theirs, in table order.

@@ -144,7 +144,7 @@ void check_value(const std::string& where, const PassInfo& pass, const PassSpec&
 
 }  // namespace
 
-void validate_variant(const VariantSpec& variant, const c10::Device& device) {
+void validate_variant(const VariantSpec& variant, const c10::Device& device, DeviceChecks device_checks) {
   const std::string where = "variant '" + variant.name + "': ";
   std::set<std::string_view> seen_names, seen_groups;
   for (const auto& spec : variant.passes) {
@@ -180,7 +180,7 @@ void validate_variant(const VariantSpec& variant, const c10::Device& device) {
   }
   for (const auto& spec : variant.passes) {
     const auto* pass = find_pass(spec.name);
-    if (!pass->check) continue;
+    if (!pass->check || (device_checks == DeviceChecks::skip && !pass->device.empty())) continue;
     if (const auto reason = pass->check(spec, variant, device); !reason.empty()) throw UsageError(where + reason);
   }
 }

@@ -113,6 +113,12 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
                   {"wall_seconds", outcome.worker_wall_seconds},
                   {"max_rss_bytes", outcome.worker_max_rss_bytes}}},
   };
+  // Even a variant that never started belongs to its group (a suite's entry): merge and
+  // compare place it by its group.
+  j["rounds"] = {{"sizes", nlohmann::json::array()},
+                 {"positions", nlohmann::json::array()},
+                 {"processes", nlohmann::json::array()},
+                 {"group", outcome.round_group}};
   if (!outcome.result) return j;
   const auto& r = *outcome.result;
   if (!r.ok()) j["failure_stage"] = to_string(r.failure);
@@ -210,22 +216,9 @@ nlohmann::json result_json(const VariantOutcome& outcome, const VariantOutcome* 
   return j;
 }
 
-nlohmann::json build_report(const RunConfig& config, const nlohmann::json& environment,
-                            const std::vector<VariantOutcome>& outcomes, int exit_code,
-                            const std::string& interrupted_by, const std::vector<std::string>& warnings) {
+nlohmann::json config_json(const RunConfig& config) {
   nlohmann::json variants = nlohmann::json::array();
   for (const auto& v : config.variants) variants.push_back({{"name", v.name}, {"passes", to_string(v.passes)}});
-  nlohmann::json results = nlohmann::json::array();
-  int ok = 0, failed = 0, skipped = 0, gates_failed = 0;
-  for (const auto& o : outcomes) {
-    const VariantOutcome* baseline = nullptr;  // of the same model
-    for (const auto& b : outcomes) {
-      if (b.is_baseline && b.model == o.model) baseline = &b;
-    }
-    results.push_back(result_json(o, baseline, config.timing, config.schedule));
-    (o.status == "ok" ? ok : o.status == "failed" ? failed : skipped)++;
-    gates_failed += o.gate && !o.gate->passed();
-  }
   nlohmann::json gates = nlohmann::json::array();
   for (const auto& rule : config.gates) {
     gates.push_back({{"option", option_name(rule.metric)},
@@ -233,32 +226,89 @@ nlohmann::json build_report(const RunConfig& config, const nlohmann::json& envir
                      {"limit", rule.limit}});
   }
   return {
+      {"model", config.models.empty() ? nlohmann::json(nullptr) : nlohmann::json(config.models.front())},
+      {"models", config.models},
+      {"inputs", config.inputs},
+      {"variants", variants},
+      {"baseline", config.baseline},
+      {"device", config.device},
+      {"seed", config.seed},
+      {"timing", config.timing},
+      {"schedule",
+       {{"mode", to_string(config.schedule.mode)},
+        {"rounds", config.schedule.rounds},
+        {"processes", config.schedule.processes},
+        {"target_precision", config.schedule.target_precision ? nlohmann::json(*config.schedule.target_precision)
+                                                              : nlohmann::json(nullptr)}}},
+      {"gates", gates},
+      {"variant_timeout_seconds", config.variant_timeout_seconds ? nlohmann::json(*config.variant_timeout_seconds)
+                                                                 : nlohmann::json(nullptr)},
+      {"variant_memory_limit_bytes", config.variant_memory_limit_bytes
+                                         ? nlohmann::json(*config.variant_memory_limit_bytes)
+                                         : nlohmann::json(nullptr)}};
+}
+
+namespace {
+
+nlohmann::json suite_json(const SuiteRunInfo& suite) {
+  const auto shard = suite.shard ? nlohmann::json{{"index", suite.shard->first}, {"count", suite.shard->second}}
+                                 : nlohmann::json(nullptr);
+  return {{"name", suite.name},
+          {"description", suite.description},
+          {"file", suite.file},
+          {"digest", "sha256:" + suite.digest},  // of the file's bytes, as `sha256sum FILE` prints it
+          {"entries", suite.entries},
+          {"shard", shard},
+          {"overrides", suite.overrides}};
+}
+
+}  // namespace
+
+nlohmann::json build_report(const RunConfig& config, const nlohmann::json& environment,
+                            const std::vector<VariantOutcome>& outcomes, int exit_code,
+                            const std::string& interrupted_by, const std::vector<std::string>& warnings,
+                            const SuiteRunInfo* suite) {
+  // The settings each result was measured with: its suite entry's, or the run's.
+  const auto settings_of = [&](const VariantOutcome& o) -> const RunConfig& {
+    if (!suite) return config;
+    for (const auto& entry : suite->entries_run) {
+      if (entry.index == o.round_group) return entry.settings;
+    }
+    return config;
+  };
+  nlohmann::json results = nlohmann::json::array();
+  int ok = 0, failed = 0, skipped = 0, gates_failed = 0;
+  for (const auto& o : outcomes) {
+    const VariantOutcome* baseline = nullptr;  // of the same model
+    for (const auto& b : outcomes) {
+      if (b.is_baseline && b.model == o.model) baseline = &b;
+    }
+    const auto& settings = settings_of(o);
+    results.push_back(result_json(o, baseline, settings.timing, settings.schedule));
+    (o.status == "ok" ? ok : o.status == "failed" ? failed : skipped)++;
+    gates_failed += o.gate && !o.gate->passed();
+  }
+  auto config_block = config_json(config);
+  config_block["suite"] = nullptr;
+  if (suite) {
+    config_block["suite"] = suite_json(*suite);
+    nlohmann::json entries = nlohmann::json::array();
+    for (const auto& entry : suite->entries_run) {
+      auto e = config_json(entry.settings);
+      e.erase("models");
+      e["index"] = entry.index;
+      e["path"] = entry.path;
+      entries.push_back(std::move(e));
+    }
+    config_block["entries"] = std::move(entries);
+  }
+  return {
       {"schema_version", kSchemaVersion},
       {"tool", {{"name", "torchbench-cli"}, {"version", tool_version()}, {"git_sha", git_sha()}}},
       {"created_at", utc_timestamp_now()},
       {"environment", environment},
       {"warnings", warnings},
-      {"config",
-       {{"model", config.models.empty() ? nlohmann::json(nullptr) : nlohmann::json(config.models.front())},
-        {"models", config.models},
-        {"inputs", config.inputs},
-        {"variants", variants},
-        {"baseline", config.baseline},
-        {"device", config.device},
-        {"seed", config.seed},
-        {"timing", config.timing},
-        {"schedule",
-         {{"mode", to_string(config.schedule.mode)},
-          {"rounds", config.schedule.rounds},
-          {"processes", config.schedule.processes},
-          {"target_precision", config.schedule.target_precision ? nlohmann::json(*config.schedule.target_precision)
-                                                                : nlohmann::json(nullptr)}}},
-        {"gates", gates},
-        {"variant_timeout_seconds", config.variant_timeout_seconds ? nlohmann::json(*config.variant_timeout_seconds)
-                                                                   : nlohmann::json(nullptr)},
-        {"variant_memory_limit_bytes", config.variant_memory_limit_bytes
-                                           ? nlohmann::json(*config.variant_memory_limit_bytes)
-                                           : nlohmann::json(nullptr)}}},
+      {"config", std::move(config_block)},
       {"results", results},
       {"summary",
        {{"ok", ok},

@@ -77,11 +77,36 @@ struct RunConfig {
   std::optional<std::int64_t> variant_memory_limit_bytes;
 };
 
+// A `run --config` suite (docs/config.md): where the report's results come from.
+struct SuiteEntryConfig {
+  std::int64_t index = 0;  // in the config file, 0-based; the results' rounds.group
+  std::string path;        // where the model was loaded from (relative paths: from the config's directory)
+  RunConfig settings;      // models holds the entry's one model, as the config writes it
+};
+
+struct SuiteRunInfo {
+  std::string name;         // "suite"
+  std::string description;
+  std::string file;         // the config file as given
+  std::string digest;       // sha256 of the file's bytes, 64 hex digits
+  std::int64_t entries = 0;  // in the whole suite, not only this shard
+  std::optional<std::pair<std::int64_t, std::int64_t>> shard;  // (index 1..count, count), or none
+  nlohmann::json overrides = nlohmann::json::object();  // the flags given with --config, as config keys
+  std::vector<SuiteEntryConfig> entries_run;  // the entries of this report, in file order
+};
+
+// The config block of one run's settings: model, models, inputs, variants, baseline, device,
+// seed, timing, schedule, gates, variant_timeout_seconds, variant_memory_limit_bytes.
+nlohmann::json config_json(const RunConfig& config);
+
 // The whole report: schema_version, tool, created_at, environment, config, results, summary.
 // `interrupted_by` names the signal that stopped the run early ("SIGINT"), "" otherwise.
-// `warnings`: about the machine (machine_warnings), checked before the run.
+// `warnings`: about the machine (machine_warnings), checked before the run. With `suite`,
+// `config` also holds `suite` and `entries`, each result is judged with its entry's timing
+// (found by its round_group), and `config`'s own settings are those of `config`.
 nlohmann::json build_report(const RunConfig& config, const nlohmann::json& environment,
                             const std::vector<VariantOutcome>& outcomes, int exit_code,
-                            const std::string& interrupted_by = "", const std::vector<std::string>& warnings = {});
+                            const std::string& interrupted_by = "", const std::vector<std::string>& warnings = {},
+                            const SuiteRunInfo* suite = nullptr);
 
 }  // namespace tb::report

@@ -299,7 +299,7 @@ ReportFile parse_report(std::string_view text, const std::string& name) {
   return report;
 }
 
-ReportFile read_report(const std::filesystem::path& path) {
+std::string read_report_text(const std::filesystem::path& path) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (!std::filesystem::exists(status)) throw UsageError("report '" + path.string() + "' does not exist");
@@ -320,7 +320,11 @@ ReportFile read_report(const std::filesystem::path& path) {
     }
   }
   if (in.bad()) throw UsageError("cannot read report '" + path.string() + "': " + std::strerror(errno));
-  return parse_report(text, path.string());
+  return text;
+}
+
+ReportFile read_report(const std::filesystem::path& path) {
+  return parse_report(read_report_text(path), path.string());
 }
 
 std::string environment_field(const ReportFile& report, const std::string& pointer) {

@@ -88,6 +88,9 @@ inline constexpr std::size_t kMaxTextBytes = 4096;  // model, variant, pass name
 // not a valid report: "report 'FILE': results[2].samples_ms[5] must be a number >= 0".
 ReportFile read_report(const std::filesystem::path& path);
 
+// The file's bytes, with read_report's checks on the file (UsageError) but not its content.
+std::string read_report_text(const std::filesystem::path& path);
+
 // The same on text already in memory; `name` is used in the messages.
 ReportFile parse_report(std::string_view text, const std::string& name);
 

@@ -1,77 +1,29 @@
 #include "run/run_command.hpp"
 
-#include <algorithm>
 #include <cerrno>
-#include <cmath>
-#include <cstring>
 #include <csignal>
 #include <cstdlib>
-#include <memory>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
-#include <set>
 
 #include <fmt/format.h>
 
-#include "core/input_spec.hpp"
-#include "core/model_ref.hpp"
-#include "core/variant_spec.hpp"
 #include "measure/runtime_info.hpp"
-#include "model/builtin_models.hpp"
-#include "model/model_check.hpp"
-#include "passes/pass.hpp"
 #include "report/environment.hpp"
 #include "report/table.hpp"
-#include "core/schedule.hpp"
+#include "run/run_plan.hpp"
 #include "run/scheduler.hpp"
-#include "util/bootstrap.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 #include "util/interrupt.hpp"
 #include "util/markup.hpp"
-#include "util/statistics.hpp"
-#include "util/strings.hpp"
 #include "util/subprocess.hpp"
 #include "util/system_info.hpp"
 #include "util/temp_dir.hpp"
 
 namespace tb::run {
 namespace {
-
-std::vector<VariantSpec> resolve_variants(const RunOptions& options, const c10::Device& device) {
-  std::vector<VariantSpec> variants;
-  for (const auto& text : options.variants.empty() ? default_variants() : options.variants) {
-    variants.push_back(parse_variant(text));
-  }
-  std::vector<SweepSpec> sweeps;
-  for (const auto& text : options.sweeps) {
-    sweeps.push_back(parse_sweep(text));
-    const auto& key = sweeps.back().key;
-    if (!passes::find_pass(key)) {
-      throw UsageError("--sweep '" + text + "': '" + key + "' is not a pass" + did_you_mean(key, passes::pass_names()) +
-                       "; sweep a pass that takes a value, e.g. batch=1,8,32");
-    }
-  }
-  variants = expand_sweeps(variants, sweeps);
-  std::set<std::string> names;
-  for (const auto& variant : variants) {
-    if (!names.insert(variant.name).second) {
-      throw UsageError("variant name '" + variant.name + "' is used twice; give each --variant its own name");
-    }
-    passes::validate_variant(variant, device);
-  }
-  return variants;
-}
-
-std::size_t baseline_index(const std::vector<VariantSpec>& variants, const std::string& baseline) {
-  if (baseline.empty()) return 0;
-  std::vector<std::string_view> names;
-  for (std::size_t i = 0; i < variants.size(); ++i) {
-    if (variants[i].name == baseline) return i;
-    names.push_back(variants[i].name);
-  }
-  throw UsageError("--baseline '" + baseline + "' is not one of the variants" + did_you_mean(baseline, names) +
-                   "; variants: " + join(names, ", "));
-}
 
 // Test-only fault injection (docs/architecture.md): TORCHBENCH_TEST_FAULT=VARIANT:KIND makes
 // that variant's worker segfault, abort, throw, exit or hang.
@@ -84,47 +36,78 @@ std::string injected_fault(const std::string& variant) {
   return text.substr(colon + 1);
 }
 
-// Every gate rule must name a variant of the run (or its sweep base name), not the baseline.
-void check_gate_rules(const std::vector<GateRule>& rules, const std::vector<VariantSpec>& variants,
-                      const std::string& baseline) {
-  std::vector<std::string> names;
-  for (const auto& v : variants) {
-    names.push_back(v.name);
-    names.push_back(v.name.substr(0, v.name.find('/')));
-  }
-  std::vector<std::string_view> views(names.begin(), names.end());
-  for (const auto& rule : rules) {
-    if (rule.variant.empty()) continue;
-    if (std::find(names.begin(), names.end(), rule.variant) == names.end()) {
-      std::vector<std::string_view> variant_names;
-      for (const auto& v : variants) variant_names.push_back(v.name);
-      throw UsageError(std::string(option_name(rule.metric)) + ": no variant is named '" + rule.variant + "'" +
-                       did_you_mean(rule.variant, views) + "; variants: " + join(variant_names, ", "));
-    }
-    if (rule.variant == baseline) {
-      throw UsageError(std::string(option_name(rule.metric)) + ": '" + rule.variant +
-                       "' is the baseline, the reference the others are checked against; gate another variant");
-    }
-  }
-}
-
-// The models of the run, parsed, each once; none given means the default built-in.
-std::vector<ModelRef> resolve_models(const std::vector<std::string>& texts) {
-  if (texts.empty()) return {parse_model_ref("builtin:" + std::string(model::builtin_model_table().front().name))};
-  std::vector<ModelRef> refs;
-  std::set<std::string> seen;
-  for (const auto& text : texts) {
-    refs.push_back(parse_model_ref(text));
-    if (!seen.insert(refs.back().text()).second) {
-      throw UsageError("model '" + printable(text) + "' is given twice; give each model once");
-    }
-  }
-  return refs;
-}
-
 std::string signal_name(int number) {
   const char* abbrev = sigabbrev_np(number);
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(number);
+}
+
+// The worker jobs of one entry: every model of it times every variant, each model's
+// baseline first in `baseline_of`.
+std::pair<std::vector<WorkerJob>, std::vector<std::size_t>> entry_jobs(const PlannedEntry& entry) {
+  std::vector<WorkerJob> jobs;
+  std::vector<std::size_t> baseline_of;  // per job: the job of its model's baseline variant
+  for (const auto& ref : entry.models) {
+    const auto model_baseline = jobs.size() + entry.baseline;
+    for (const auto& variant : entry.variants) {
+      WorkerJob job;
+      job.model = ref.text();
+      job.inputs = entry.inputs;
+      job.variant = variant;
+      job.device = entry.settings.device;
+      job.seed = static_cast<std::uint64_t>(entry.settings.seed);
+      job.timing = entry.settings.timing;
+      job.fault = injected_fault(variant.name);
+      job.memory_limit_bytes = entry.settings.variant_memory_limit_bytes;
+      jobs.push_back(std::move(job));
+      baseline_of.push_back(model_baseline);
+    }
+  }
+  return {std::move(jobs), std::move(baseline_of)};
+}
+
+// Measures one entry; its outcomes name their model as the entry does and carry its index
+// as their round group. Returns whether an accuracy gate failed.
+bool measure_entry(const PlannedEntry& entry, const RunOptions& options, const std::filesystem::path& work_dir,
+                   InterruptGuard& interrupt, bool in_suite, std::vector<report::VariantOutcome>& outcomes) {
+  auto [jobs, baseline_of] = entry_jobs(entry);
+  const auto entry_dir = work_dir / ("entry-" + std::to_string(entry.index));
+  std::filesystem::create_directories(entry_dir);
+  const WorkerSettings settings{current_executable(), entry_dir, entry.settings.variant_timeout_seconds,
+                                InterruptGuard::flag()};
+  MeasureSettings measure{entry.settings.timing, entry.settings.schedule,
+                          static_cast<std::uint64_t>(entry.settings.seed), options.quiet,
+                          entry.models.size() > 1 || in_suite};
+  // A broken model in a suite is that entry's failure (exit 4), not the end of the night.
+  measure.stop_on_model_error = !in_suite;
+  auto measured = measure_jobs(measure, settings, std::move(jobs), std::move(baseline_of), interrupt);
+  bool any_gate_failed = false;
+  for (auto& o : measured) {
+    for (std::size_t m = 0; m < entry.models.size(); ++m) {
+      if (o.model == entry.models[m].text()) o.model = entry.names[m];
+    }
+    o.round_group = entry.index;
+    if (o.is_baseline || o.status != "ok" || !o.result) continue;
+    const auto gate = gate_for(entry.settings.gates, o.variant.name);
+    if (gate.empty()) continue;
+    o.gate = check_gate(gate, o.result->accuracy, o.result->accuracy_note);
+    any_gate_failed |= !o.gate->passed();
+  }
+  outcomes.insert(outcomes.end(), measured.begin(), measured.end());
+  return any_gate_failed;
+}
+
+void write_report(const std::string& output, const std::string& text, bool quiet) {
+  if (output == "-") {
+    errno = 0;
+    std::cout << text << std::flush;
+    if (!std::cout) {
+      throw UsageError(std::string("cannot write the report to standard output (") +
+                       (errno ? std::strerror(errno) : "write error") + "); free space or give -o FILE");
+    }
+  } else {
+    write_file_atomic(output, text);
+    if (!quiet) std::cerr << "report written to " << output << "\n";
+  }
 }
 
 }  // namespace
@@ -134,66 +117,38 @@ std::vector<std::string> default_variants() {
           "optimized=inference-mode,freeze,optimize"};
 }
 
-
 int run_command(const RunOptions& options) {
-  // Everything that can be checked without running a model is checked first.
-  const auto model_refs = resolve_models(options.models);
-  std::vector<InputSpec> inputs;
-  for (const auto& text : options.inputs) inputs.push_back(parse_input_spec(text));
-  measure::check_device(options.device);
-  validate_for_device(options.timing, options.device);
-  const auto variants = resolve_variants(options, c10::Device(options.device));
-  const auto baseline = baseline_index(variants, options.baseline);
-  check_gate_rules(options.gates, variants, variants[baseline].name);
-  validate(options.timing);
-  validate(options.schedule);
-  if (options.seed < 0) throw UsageError("--seed must be 0 or more");
-  if (options.variant_timeout_seconds &&
-      !(*options.variant_timeout_seconds > 0 && std::isfinite(*options.variant_timeout_seconds))) {
-    throw UsageError("--variant-timeout must be a number of seconds more than 0 (leave it out for no limit)");
+  // Everything that can be checked without running a model is checked first, for every entry.
+  auto plan = plan_run(options);
+  if (options.list) {
+    print_plan(plan, std::cout);
+    return static_cast<int>(ExitCode::ok);
   }
-  if (options.variant_memory_limit_bytes && *options.variant_memory_limit_bytes <= 0) {
-    throw UsageError("--variant-memory-limit must be more than 0 bytes (leave it out for no limit)");
+  const bool in_suite = plan.suite.has_value();
+  if (in_suite && plan.entries.empty()) {
+    std::cerr << fmt::format("shard {}/{} of suite '{}' holds no entries (the suite has {}); the report has no "
+                             "results\n",
+                             plan.suite->shard->first, plan.suite->shard->second, printable(plan.suite->name),
+                             plan.suite->entries);
   }
-  if (!options.output.empty() && options.output != "-") check_writable_destination(options.output);
-  for (const auto& ref : model_refs) model::check_model_ref(ref);
 
   // Checked before the workers load the machine; shown under the table, so that a run
   // that stops with an error still prints one line only.
-  const auto warnings = report::machine_warnings(read_system_info(), options.device);
+  const auto warnings = report::machine_warnings(read_system_info(), plan.first.device);
   InterruptGuard interrupt;
   std::signal(SIGPIPE, SIG_IGN);  // a worker that dies must not take the run with it
   TempDir work_dir;
-  std::vector<WorkerJob> jobs;
-  std::vector<std::size_t> baseline_of;  // per job: the job of its model's baseline variant
-  for (const auto& ref : model_refs) {
-    const auto model_baseline = jobs.size() + baseline;
-    for (const auto& variant : variants) {
-      WorkerJob job;
-      job.model = ref.text();
-      job.inputs = inputs;
-      job.variant = variant;
-      job.device = options.device;
-      job.seed = static_cast<std::uint64_t>(options.seed);
-      job.timing = options.timing;
-      job.fault = injected_fault(variant.name);
-      job.memory_limit_bytes = options.variant_memory_limit_bytes;
-      jobs.push_back(std::move(job));
-      baseline_of.push_back(model_baseline);
-    }
-  }
-  const WorkerSettings settings{current_executable(), work_dir.path(), options.variant_timeout_seconds,
-                                InterruptGuard::flag()};
-  const MeasureSettings measure{options.timing, options.schedule, static_cast<std::uint64_t>(options.seed), options.quiet,
-                                model_refs.size() > 1};
-  auto outcomes = measure_jobs(measure, settings, std::move(jobs), std::move(baseline_of), interrupt);
+  std::vector<report::VariantOutcome> outcomes;
   bool any_gate_failed = false;
-  for (auto& o : outcomes) {
-    if (o.is_baseline || o.status != "ok" || !o.result) continue;
-    const auto gate = gate_for(options.gates, o.variant.name);
-    if (gate.empty()) continue;
-    o.gate = check_gate(gate, o.result->accuracy, o.result->accuracy_note);
-    any_gate_failed |= !o.gate->passed();
+  for (std::size_t i = 0; i < plan.entries.size(); ++i) {
+    const auto& entry = plan.entries[i];
+    if (in_suite && !options.quiet) {
+      std::cerr << fmt::format("suite {}: models[{}] {} ({} of {} here), {} variant{}\n", printable(plan.suite->name),
+                               entry.index, printable(entry.names.front()), i + 1, plan.entries.size(),
+                               entry.variants.size(), entry.variants.size() == 1 ? "" : "s")
+                << std::flush;
+    }
+    any_gate_failed |= measure_entry(entry, options, work_dir.path(), interrupt, in_suite, outcomes);
   }
 
   const std::string interrupted_by = interrupt.signal() ? signal_name(interrupt.signal()) : "";
@@ -205,41 +160,42 @@ int run_command(const RunOptions& options) {
                                                                                : ExitCode::ok);
 
   std::ostream& table_stream = options.output == "-" ? std::cerr : std::cout;
-  std::vector<std::string> model_texts;
-  for (const auto& ref : model_refs) {
-    model_texts.push_back(ref.text());
-    std::vector<report::VariantOutcome> of_model;
-    for (const auto& o : outcomes) {
-      if (o.model == ref.text()) of_model.push_back(o);
+  std::vector<std::string> model_names;
+  for (const auto& entry : plan.entries) {
+    for (const auto& name : entry.names) {
+      model_names.push_back(name);
+      std::vector<report::VariantOutcome> of_model;
+      for (const auto& o : outcomes) {
+        if (o.model == name) of_model.push_back(o);
+      }
+      // The path is the user's, but may hold anything a file name can: no terminal control.
+      table_stream << "\nmodel " << printable(name) << " on " << entry.settings.device << "\n"
+                   << report::render_table(of_model, entry.settings.timing, entry.settings.schedule);
     }
-    // The path is the user's, but may hold anything a file name can: no terminal control.
-    table_stream << "\nmodel " << printable(ref.text()) << " on " << options.device << "\n"
-                 << report::render_table(of_model, options.timing, options.schedule);
   }
   for (const auto& warning : warnings) table_stream << "  warning: " << warning << "\n";
   table_stream << std::flush;
 
   if (!options.output.empty()) {
-    report::RunConfig config{model_texts, options.inputs, variants, variants[baseline].name,
-                             options.device, static_cast<std::uint64_t>(options.seed), options.timing,
-                             options.variant_timeout_seconds, options.schedule, options.gates,
-                             options.variant_memory_limit_bytes};
+    auto config = plan.entries.empty() ? report::RunConfig{} : plan.entries.front().run_config();
+    if (plan.entries.empty()) {
+      const auto& s = plan.first;
+      config = report::RunConfig{{},     s.inputs, {}, "", s.device, static_cast<std::uint64_t>(s.seed), s.timing,
+                                 s.variant_timeout_seconds, s.schedule, s.gates, s.variant_memory_limit_bytes};
+    }
+    config.models = model_names;
+    if (plan.suite) {
+      for (const auto& entry : plan.entries) {
+        plan.suite->entries_run.push_back({entry.index, entry.models.front().text(), entry.run_config()});
+      }
+    }
     const auto environment =
-        report::environment_json(read_system_info(), measure::libtorch_info(), options.device);
-    const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by, warnings)
+        report::environment_json(read_system_info(), measure::libtorch_info(), plan.first.device);
+    const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by, warnings,
+                                           plan.suite ? &*plan.suite : nullptr)
                           .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
                       "\n";  // invalid UTF-8 (a model's own error message) becomes U+FFFD
-    if (options.output == "-") {
-      errno = 0;
-      std::cout << text << std::flush;
-      if (!std::cout) {
-        throw UsageError(std::string("cannot write the report to standard output (") +
-                         (errno ? std::strerror(errno) : "write error") + "); free space or give -o FILE");
-      }
-    } else {
-      write_file_atomic(options.output, text);
-      if (!options.quiet) std::cerr << "report written to " << options.output << "\n";
-    }
+    write_report(options.output, text, options.quiet);
   }
   if (!interrupted_by.empty()) {
     std::size_t finished = 0;

@@ -1,32 +1,25 @@
 #pragma once
 // `torchbench-cli run`: validate everything, run each variant in its own worker process,
-// print the table, write the report.
-#include <cstdint>
-#include <optional>
+// print the table, write the report. With --config, a suite: each entry one run of one
+// model, one after the other, all in one report.
+#include <set>
 #include <string>
 #include <vector>
 
-#include "core/gates.hpp"
-#include "core/schedule.hpp"
-#include "core/timing_options.hpp"
+#include "core/run_settings.hpp"
 
 namespace tb::run {
 
-struct RunOptions {
-  std::vector<std::string> models;    // empty runs the default built-in; several are interleaved
-  std::vector<std::string> inputs;    // --input, one per model input
-  std::vector<std::string> variants;  // --variant NAME=PASSES
-  std::vector<std::string> sweeps;    // --sweep KEY=V1,V2
-  std::string baseline;               // "" = the first variant
-  std::string device = "cpu";
-  std::int64_t seed = 0;              // 0 or more
-  TimingOptions timing;
-  ScheduleOptions schedule;
-  std::vector<GateRule> gates;        // --max-abs-err, --max-rel-err, --min-cosine
-  std::optional<double> variant_timeout_seconds;
-  std::optional<std::int64_t> variant_memory_limit_bytes;  // RLIMIT_DATA of each worker
-  std::string output;                 // "" no report file, "-" stdout
-  bool quiet = false;                 // no progress lines
+struct RunOptions : RunSettings {
+  std::vector<std::string> models;  // empty runs the default built-in; several are interleaved
+  std::string output;               // "" no report file, "-" stdout
+  bool quiet = false;               // no progress lines
+  std::string config;               // --config FILE: a suite (docs/config.md); "" for none
+  std::string shard;                // --shard I/N of the suite; "" for all of it
+  bool list = false;                // --list: validate, print the plan, run nothing
+  // With --config: the settings given on the command line, as config keys ("timing.max_time");
+  // they override the config's defaults (an entry's own keys still win).
+  std::set<std::string> given;
 };
 
 // The variants used when none is given: a naive baseline and the standard inference steps.

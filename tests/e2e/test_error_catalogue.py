@@ -68,6 +68,41 @@ def report_case(case_id, rc, text, *needles, command=("report", "{ws}/r.json", "
     return case(case_id, rc, list(command), *needles, files={"r.json": text})
 
 
+def config_text(models=None, **top):
+    """A suite config (docs/config.md) with `models` entries, changed by the keyword arguments."""
+    config = {"torchbench_config": 1, "suite": "nightly",
+              "defaults": {"variants": ["a=no-grad", "b=inference-mode"]},
+              "models": models if models is not None else [{"model": MLP}]}
+    config.update(top)
+    return json.dumps(config, indent=2)
+
+
+def config_case(case_id, rc, text, *needles, extra=()):
+    """`run --config {ws}/nightly.json` on a file holding `text`."""
+    return case(case_id, rc, ["run", "--config", "{ws}/nightly.json", *extra], *needles,
+                files={"nightly.json": text})
+
+
+def suite_report_text(shard=(1, 2), model="builtin:mlp", suite="nightly", digest="sha256:" + "ab" * 32,
+                      schema=1, suite_info=True):
+    """A shard report of a suite (`run --config ... --shard I/N`), as merge reads it."""
+    report = json.loads(report_text())
+    report["schema_version"] = schema
+    for r in report["results"]:
+        r["model"] = model
+    report["config"] = {"suite": {"name": suite, "digest": digest, "entries": 2,
+                                  "shard": {"index": shard[0], "count": shard[1]}}} if suite_info else {}
+    return json.dumps(report)
+
+
+def merge_case(case_id, rc, a, b, *needles):
+    """`merge {ws}/a.json {ws}/b.json -o` the path that already holds a report."""
+    return case(case_id, rc, ["merge", "{ws}/a.json", "{ws}/b.json", "-o", "{ws}/out/report.json"], *needles,
+                files={"a.json": a, "b.json": b})
+
+
+SHARD_2 = suite_report_text((2, 2), model="builtin:other")
+
 # {fx}: tests/fixtures/make_models.py's directory; {gen}: archives edited from those fixtures
 # by this file (GeneratedFixtures); {ws}: the case's private directory.
 CASES = [
@@ -223,6 +258,74 @@ CASES = [
                 report_text(lambda r: r["results"].append(dict(r["results"][1], model="other.pt", variant="c"))),
                 "share no variant", command=("compare", "{ws}/r.json", "--a-model", "builtin:mlp", "--b-model",
                                              "other.pt")),
+    # --- Config files: run --config (2; 3 for a model file) ---------------------------------------
+    case("config.missing", EXIT_USAGE, ["run", "--config", "{ws}/none.json"], "config file", "none.json",
+         "does not exist"),
+    config_case("config.malformed-json", EXIT_USAGE, '{"torchbench_config": 1,', "nightly.json: is not valid JSON"),
+    config_case("config.wrong-type", EXIT_USAGE, config_text([{"model": MLP, "timing": {"max_time": "5"}}]),
+                "nightly.json: models[0].timing.max_time: must be a number of seconds, got \"5\""),
+    config_case("config.unknown-field", EXIT_USAGE,
+                config_text([{"model": MLP}, {"model": "builtin:mlp:hidden=8"},
+                             {"model": "builtin:mlp:hidden=4", "timing": {"max_tim": 1}}]),
+                "nightly.json: models[2].timing.max_tim: unknown key (did you mean 'max_time'?)"),
+    config_case("config.missing-field", EXIT_USAGE, config_text([{"variants": ["a=grad"]}]),
+                "nightly.json: models[0]: model is missing"),
+    config_case("config.schema-version", EXIT_USAGE, config_text(torchbench_config=2),
+                "torchbench_config: is 2", "reads version 1"),
+    config_case("config.duplicate-key", EXIT_USAGE,
+                '{"torchbench_config": 1, "suite": "s", "suite": "t", "models": [{"model": "builtin:mlp"}]}',
+                "key 'suite' appears twice"),
+    config_case("config.bad-value", EXIT_USAGE, config_text(defaults={"schedule": {"mode": "parallel"}}),
+                "nightly.json: defaults.schedule.mode: --schedule must be interleaved or sequential"),
+    config_case("config.model-twice", EXIT_USAGE,
+                config_text([{"model": "builtin:mlp:layers=2,hidden=8"}, {"model": "builtin:mlp:hidden=8,layers=2"}]),
+                "models[1].model", "is listed twice (also models[0])"),
+    config_case("config.entry-invalid", EXIT_USAGE,
+                config_text([{"model": MLP}, {"model": "builtin:mlp:hidden=8",
+                                              "timing": {"min_iters": 50, "max_iters": 5}}]),
+                "nightly.json: models[1] (builtin:mlp:hidden=8): --min-iters (50) is above --max-iters (5)"),
+    config_case("config.entry-unknown-pass", EXIT_USAGE,
+                config_text([{"model": MLP}, {"model": "builtin:mlp:hidden=8", "variants": ["a=frezee"]}]),
+                "nightly.json: models[1] (builtin:mlp:hidden=8): variant 'a': unknown pass 'frezee'",
+                "did you mean 'freeze'"),
+    config_case("config.entry-gate-variant", EXIT_USAGE,
+                config_text(defaults={"variants": ["a=no-grad"], "gates": {"min_cosine": ["int8=0.99"]}}),
+                "nightly.json: models[0] (builtin:mlp): --min-cosine: no variant is named 'int8'"),
+    config_case("config.model-file-missing", EXIT_MODEL, config_text([{"model": MLP}, {"model": "models/gone.pt"}]),
+                "nightly.json: models[1] (models/gone.pt):", "gone.pt", "does not exist"),
+    config_case("config.with-models", EXIT_USAGE, config_text(), "--config runs the models its file lists",
+                "not both", extra=[MLP]),
+    # --- --shard I/N (2) ----------------------------------------------------------------------
+    config_case("shard.malformed", EXIT_USAGE, config_text(), "invalid --shard 'a/b'", "must be integers",
+                extra=["--shard", "a/b"]),
+    config_case("shard.index-zero", EXIT_USAGE, config_text(), "invalid --shard '0/3'", "counts from 1",
+                extra=["--shard", "0/3"]),
+    config_case("shard.index-above-count", EXIT_USAGE, config_text(), "invalid --shard '4/3'", "I is above N",
+                extra=["--shard", "4/3"]),
+    config_case("shard.count-zero", EXIT_USAGE, config_text(), "invalid --shard '1/0'", "N must be at least 1",
+                extra=["--shard", "1/0"]),
+    case("shard.without-config", EXIT_USAGE, ["run", MLP, "--shard", "1/2"], "--shard needs --config"),
+    # --- merge (2: cannot be merged; 3: not a valid report) -----------------------------------------
+    merge_case("merge.no-suite", EXIT_USAGE, suite_report_text(suite_info=False), SHARD_2, "a.json",
+               "has no suite information (config.suite)", "--shard"),
+    merge_case("merge.different-suites", EXIT_USAGE, suite_report_text(), suite_report_text((2, 2), "x", "smoke"),
+               "cannot merge", "suite 'nightly'", "suite 'smoke'"),
+    merge_case("merge.different-config", EXIT_USAGE, suite_report_text(),
+               suite_report_text((2, 2), "x", digest="sha256:" + "cd" * 32), "ran different config files",
+               "sha256:abababababab"),
+    merge_case("merge.different-shard-counts", EXIT_USAGE, suite_report_text(), suite_report_text((2, 3), "x"),
+               "one of 2 shards", "one of 3"),
+    merge_case("merge.shard-twice", EXIT_USAGE, suite_report_text(), suite_report_text((1, 2), "x"),
+               "both hold shard 1/2", "give each shard once"),
+    merge_case("merge.schema-version", EXIT_USAGE, suite_report_text(), suite_report_text((2, 2), "x", schema=2),
+               "schema_version 1", "schema_version 2", "different torchbench-cli versions"),
+    merge_case("merge.duplicate-result", EXIT_MODEL, suite_report_text(), suite_report_text((2, 2)),
+               "both hold model 'builtin:mlp' variant 'a'"),
+    merge_case("merge.invalid-report", EXIT_MODEL, suite_report_text(), '{"schema_version": 1}',
+               "report", "b.json", "results is missing"),
+    case("merge.missing-report", EXIT_USAGE, ["merge", "{ws}/none.json", "-o", "{ws}/out/report.json"],
+         "report", "none.json", "does not exist"),
+    case("merge.no-output", EXIT_USAGE, ["merge", "{ws}/out/report.json"], "--output is required"),
 ]
 
 # Cases of docs/errors.md checked by the dedicated tests below rather than by CASES.

@@ -9,7 +9,7 @@ import unittest
 
 from common import EXIT_OK, GIT_SHA_RE, ISO_UTC_RE, CliTestCase, run_cli
 
-SUBCOMMANDS = ["run", "compare", "report", "env", "passes", "models"]
+SUBCOMMANDS = ["run", "compare", "report", "merge", "env", "passes", "models"]
 PASSES = {
     "grad": "execution",
     "no-grad": "execution",
@@ -67,7 +67,7 @@ class VersionAndHelpTest(CliTestCase):
         out = run_cli("run", "--help").stdout
         for flag in ("--input", "--variant", "--sweep", "--baseline", "--device", "--seed", "--warmup-iters",
                      "--warmup-time", "--min-iters", "--min-time", "--max-time", "--max-iters",
-                     "--variant-timeout", "--output", "--quiet"):
+                     "--variant-timeout", "--output", "--quiet", "--config", "--shard", "--list"):
             self.assertIn(flag, out)
         self.assertIn("naive=grad no-grad=no-grad inference-mode=inference-mode "
                       "optimized=inference-mode,freeze,optimize", re.sub(r"\s+", " ", out))

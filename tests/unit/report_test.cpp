@@ -474,3 +474,53 @@ TEST_CASE("the report's config states whether transfers were included", "[report
   CHECK(tb::report::build_report(config, nlohmann::json::object(), {o}, 0).at("config").at("timing").at(
             "include_transfers") == false);
 }
+
+TEST_CASE("a suite report holds the suite, its entries, and judges each result by its entry", "[report]") {
+  auto a = ok_outcome("a=", {10.0, 10.0, 10.0}, 1, true);
+  auto b = ok_outcome("a=", {1.0, 1.0, 1.0}, 1, true);
+  b.model = "models/x.pt";
+  b.round_group = 3;
+  const std::vector<VariantOutcome> outcomes = {a, b};
+  auto first = config_for({a});
+  first.timing.min_iters = 3;
+  auto second = config_for({b});
+  second.models = {"models/x.pt"};
+  second.timing.min_iters = 50;  // more than the 3 samples: this entry's results warn
+  tb::report::SuiteRunInfo suite;
+  suite.name = "nightly";
+  suite.description = "d";
+  suite.file = "configs/n.json";
+  suite.digest = std::string(64, 'f');
+  suite.entries = 5;
+  suite.shard = std::pair<std::int64_t, std::int64_t>{2, 2};
+  suite.overrides = {{"seed", 3}};
+  suite.entries_run = {{1, "builtin:mlp", first}, {3, "configs/models/x.pt", second}};
+  auto config = first;
+  config.models = {"builtin:mlp", "models/x.pt"};
+  const auto report = tb::report::build_report(config, nlohmann::json::object(), outcomes, 0, "", {}, &suite);
+  const auto& s = report["config"]["suite"];
+  CHECK(s["name"] == "nightly");
+  CHECK(s["digest"] == "sha256:" + std::string(64, 'f'));
+  CHECK(s["entries"] == 5);
+  CHECK(s["shard"] == nlohmann::json({{"index", 2}, {"count", 2}}));
+  CHECK(s["overrides"]["seed"] == 3);
+  const auto& entries = report["config"]["entries"];
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[1]["index"] == 3);
+  CHECK(entries[1]["model"] == "models/x.pt");
+  CHECK(entries[1]["path"] == "configs/models/x.pt");
+  CHECK(entries[1]["timing"]["min_iters"] == 50);
+  CHECK_FALSE(entries[1].contains("models"));
+  CHECK(report["config"]["models"] == nlohmann::json::array({"builtin:mlp", "models/x.pt"}));
+  CHECK(report["results"][0]["warnings"].empty());
+  CHECK_THAT(report["results"][1]["warnings"][0].get<std::string>(), tbtest::contains("only 3 iterations"));
+  CHECK(report["results"][1]["rounds"]["group"] == 3);
+  // A variant that never started still names its group.
+  auto never = failed_outcome();
+  never.round_group = 3;
+  const auto failed = tb::report::build_report(first, nlohmann::json::object(), {never}, 4, "", {}, &suite);
+  CHECK(failed["results"][0]["rounds"]["group"] == 3);
+  CHECK(failed["results"][0]["rounds"]["sizes"].empty());
+  // A plain run says it is none.
+  CHECK(tb::report::build_report(first, nlohmann::json::object(), {a}, 0)["config"]["suite"].is_null());
+}
