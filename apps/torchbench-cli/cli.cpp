@@ -14,8 +14,8 @@ namespace tb::app {
 namespace {
 
 std::vector<Subcommand> subcommands() {
-  return {run_subcommand(),    compare_subcommand(), report_subcommand(), env_subcommand(),
-          passes_subcommand(), models_subcommand(),  worker_subcommand()};
+  return {run_subcommand(),    compare_subcommand(), tune_subcommand(),   report_subcommand(),
+          env_subcommand(),    passes_subcommand(),  models_subcommand(), worker_subcommand()};
 }
 
 // One line, whatever the message holds (a file name with a newline, a model's own error).
