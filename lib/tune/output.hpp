@@ -54,8 +54,9 @@ struct SavedConfig {
   std::optional<std::int64_t> variant_memory_limit_bytes;
 };
 
-// The config file (format `torchbench_config` 1, docs/config.md). The one writer of it here;
-// `run --config`'s own writer replaces it once there is one.
-nlohmann::json saved_config_json(const SavedConfig& config);
+// The config file (format `torchbench_config` 1, docs/config.md), keys in the documented
+// order, times rounded to the millisecond. The one writer of it here; `run --config`'s own
+// writer replaces it once there is one.
+nlohmann::ordered_json saved_config_json(const SavedConfig& config);
 
 }  // namespace tb::tune

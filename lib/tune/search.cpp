@@ -17,7 +17,7 @@ double measured_seconds(const report::VariantOutcome& o) {
   return std::accumulate(o.result->samples_ms.begin(), o.result->samples_ms.end(), 0.0) / 1000.0;
 }
 
-std::string describe_score(double score) { return fmt::format("{:.3g}x the baseline", score); }
+std::string describe_score(double score) { return fmt::format("{:.3f}x the baseline", score); }
 
 class Search {
  public:

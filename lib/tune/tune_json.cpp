@@ -1,4 +1,6 @@
 // The report's `tune` block and the saved configuration (lib/tune/output.hpp).
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "tune/output.hpp"
@@ -153,39 +155,36 @@ nlohmann::json tune_json(const TuneResult& result, const SearchSetup& setup) {
   };
 }
 
-nlohmann::json saved_config_json(const SavedConfig& c) {
+nlohmann::ordered_json saved_config_json(const SavedConfig& c) {
+  using json = nlohmann::ordered_json;
   const auto number_text = [](double value) { return fmt::format("{}", value); };
-  nlohmann::json gates = {{"max_abs_err", nlohmann::json::array()},
-                          {"max_rel_err", nlohmann::json::array()},
-                          {"min_cosine", nlohmann::json::array()}};
+  const auto seconds = [](double value) { return std::round(value * 1000) / 1000; };
+  json gates = {{"max_abs_err", json::array()}, {"max_rel_err", json::array()}, {"min_cosine", json::array()}};
   for (const auto& rule : c.gates) {
     const char* key = rule.metric == GateMetric::max_abs_err   ? "max_abs_err"
                       : rule.metric == GateMetric::max_rel_err ? "max_rel_err"
                                                                : "min_cosine";
     gates[key].push_back(rule.variant.empty() ? number_text(rule.limit) : rule.variant + "=" + number_text(rule.limit));
   }
-  nlohmann::json schedule = {{"mode", to_string(c.schedule.mode)},
-                             {"rounds", c.schedule.rounds},
-                             {"processes", c.schedule.processes}};
+  json schedule = {{"mode", to_string(c.schedule.mode)},
+                   {"rounds", c.schedule.rounds},
+                   {"processes", c.schedule.processes}};
   if (c.schedule.target_precision) schedule["target_precision"] = number_text(*c.schedule.target_precision * 100) + "%";
-  nlohmann::json entry = {
-      {"model", c.model},
-      {"device", c.device},
-      {"seed", c.seed},
-      {"variants", {"baseline=" + to_string(c.baseline), "best=" + to_string(c.best)}},
-      {"baseline", "baseline"},
-      {"timing",
-       {{"warmup_iters", c.timing.warmup_iters},
-        {"warmup_time", c.timing.warmup_seconds},
-        {"min_iters", c.timing.min_iters},
-        {"min_time", c.timing.min_seconds},
-        {"max_time", c.timing.max_seconds},
-        {"max_iters", c.timing.max_iters},
-        {"mode", std::string(to_string(c.timing.mode))}}},
-      {"schedule", schedule},
-      {"gates", gates},
-  };
+  json entry = {{"model", c.model}};
   if (!c.inputs.empty()) entry["inputs"] = c.inputs;
+  entry["device"] = c.device;
+  entry["seed"] = c.seed;
+  entry["variants"] = {"baseline=" + to_string(c.baseline), "best=" + to_string(c.best)};
+  entry["baseline"] = "baseline";
+  entry["timing"] = {{"warmup_iters", c.timing.warmup_iters},
+                     {"warmup_time", seconds(c.timing.warmup_seconds)},
+                     {"min_iters", c.timing.min_iters},
+                     {"min_time", seconds(c.timing.min_seconds)},
+                     {"max_time", seconds(c.timing.max_seconds)},
+                     {"max_iters", c.timing.max_iters},
+                     {"mode", std::string(to_string(c.timing.mode))}};
+  entry["schedule"] = std::move(schedule);
+  entry["gates"] = std::move(gates);
   if (c.variant_timeout_seconds) entry["variant_timeout"] = *c.variant_timeout_seconds;
   if (c.variant_memory_limit_bytes) entry["variant_memory_limit"] = size_text(*c.variant_memory_limit_bytes);
   return {{"torchbench_config", 1}, {"suite", c.suite}, {"description", c.description}, {"models", {entry}}};

@@ -96,7 +96,7 @@ TEST_CASE("the saved configuration is one model entry with the baseline and the 
   c.seed = 3;
   c.baseline = {{"inference-mode", std::nullopt}};
   c.best = {{"inference-mode", std::nullopt}, {"freeze", std::nullopt}, {"threads", "2"}};
-  c.timing = rung_timing(tb::TimingOptions{}, 4.5, 12);
+  c.timing = rung_timing(tb::TimingOptions{}, 4.5004999, 12);
   c.schedule.rounds = 12;
   c.schedule.processes = 3;
   c.gates = {tb::parse_gate_rule(tb::GateMetric::min_cosine, "0.999"),
@@ -109,22 +109,23 @@ TEST_CASE("the saved configuration is one model entry with the baseline and the 
   REQUIRE(j["models"].size() == 1);
   const auto& m = j["models"][0];
   CHECK(m["model"] == "../models/resnet50.pt");
-  CHECK(m["inputs"] == nlohmann::json{"1x3x224x224:float32"});
+  CHECK(m["inputs"] == nlohmann::ordered_json{"1x3x224x224:float32"});
   CHECK(m["device"] == "cpu");
   CHECK(m["seed"] == 3);
-  CHECK(m["variants"] == nlohmann::json{"baseline=inference-mode", "best=inference-mode,freeze,threads=2"});
+  CHECK(m["variants"] == nlohmann::ordered_json{"baseline=inference-mode", "best=inference-mode,freeze,threads=2"});
   CHECK(m["baseline"] == "baseline");
-  CHECK(m["timing"]["min_time"] == 4.5);
+  CHECK(m["timing"]["min_time"] == 4.5);  // to the millisecond
   CHECK(m["timing"]["max_time"] == 4.5);
   CHECK(m["timing"]["min_iters"] == 12);
   CHECK(m["timing"]["warmup_time"] == 0.5);
   CHECK(m["timing"]["mode"] == "latency");
-  CHECK(m["schedule"] == nlohmann::json{{"mode", "interleaved"}, {"rounds", 12}, {"processes", 3}});
-  CHECK(m["gates"]["min_cosine"] == nlohmann::json{"0.999"});
-  CHECK(m["gates"]["max_abs_err"] == nlohmann::json{"0.0001"});
+  CHECK(m["schedule"] == nlohmann::ordered_json{{"mode", "interleaved"}, {"rounds", 12}, {"processes", 3}});
+  CHECK(m["gates"]["min_cosine"] == nlohmann::ordered_json{"0.999"});
+  CHECK(m["gates"]["max_abs_err"] == nlohmann::ordered_json{"0.0001"});
   CHECK(m["gates"]["max_rel_err"].empty());
   CHECK(m["variant_memory_limit"] == "2G");
   CHECK_FALSE(m.contains("variant_timeout"));
+  CHECK(j.begin().key() == "torchbench_config");  // the documented order, not sorted
   // Only keys of the documented format (docs/config.md).
   for (const auto& [key, value] : m.items()) {
     CHECK(std::set<std::string>{"model", "inputs", "device", "seed", "variants", "baseline", "timing", "schedule",
