@@ -14,12 +14,7 @@ std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 
 std::int64_t final_rounds(const PlanSettings& s) { return s.final_processes * kFinalRoundsPerProcess; }
 
-// Each job of a rung: its processes' startups, then its measured time (the baseline is one
-// more job per batch). Jobs run one at a time, so the rung takes their sum.
-double rung_seconds(const Rung& rung, const PlanSettings& s) {
-  const auto jobs = static_cast<double>(rung.candidates + rung.batches);
-  return jobs * (static_cast<double>(rung.processes) * s.startup_seconds + rung.seconds_per_candidate);
-}
+double rung_seconds(const Rung& rung, const PlanSettings& s) { return estimate_seconds(rung, s.startup_seconds); }
 
 Rung final_rung(std::size_t candidates, const PlanSettings& s) {
   Rung rung;
@@ -64,6 +59,11 @@ Plan size_to_budget(std::vector<Rung> rungs, const std::vector<double>& factor, 
 }
 
 }  // namespace
+
+double estimate_seconds(const Rung& rung, double startup_seconds) {
+  const auto jobs = static_cast<double>(rung.candidates + rung.batches);
+  return jobs * (static_cast<double>(rung.processes) * startup_seconds + rung.seconds_per_candidate);
+}
 
 std::string_view to_string(Strategy strategy) { return strategy == Strategy::halving ? "halving" : "grid"; }
 

@@ -47,6 +47,10 @@ struct Plan {
   bool fits = false;             // minimum_seconds <= budget
 };
 
+// What a rung costs: each job (its candidates, and the baseline once per batch) pays its
+// processes' startups plus its measured time, one job at a time.
+double estimate_seconds(const Rung& rung, double startup_seconds);
+
 // Rung sizes of successive halving for n candidates: n, ceil(n/eta), ... down to the first
 // size at most eta, the final rung ({n} when n <= eta).
 std::vector<std::size_t> halving_sizes(std::size_t n, std::size_t eta);

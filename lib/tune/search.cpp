@@ -53,7 +53,14 @@ class Search {
           break;
         }
       }
-      const auto& rung_plan = plan.rungs.front();
+      auto rung_plan = plan.rungs.front();
+      if (s_.strategy == Strategy::grid && rung > 0 && !result_.rungs.empty()) {
+        // The grid's finalists are measured as long as every candidate was, not longer with the
+        // time the plan kept in reserve.
+        rung_plan.seconds_per_candidate =
+            std::min(rung_plan.seconds_per_candidate, result_.rungs.front().plan.seconds_per_candidate);
+        rung_plan.estimated_seconds = estimate_seconds(rung_plan, startup_seconds());
+      }
       measure_rung(rung, rung_plan, survivors, note);
       if (!result_.stopped.empty()) break;
       survivors = close_rung(rung, rung_plan, survivors);
@@ -74,7 +81,7 @@ class Search {
   double remaining() const { return s_.budget_seconds - (hooks_.now() - start_); }
 
   PlanSettings plan_settings() const {
-    return PlanSettings{.budget_seconds = remaining(),
+    return PlanSettings{.budget_seconds = kPlanShare * remaining(),
                         .startup_seconds = startup_seconds(),
                         .min_round_seconds = min_round_seconds_,
                         .eta = s_.eta,
@@ -90,7 +97,7 @@ class Search {
   double startup_seconds() const { return startups_ > 0 ? std::max(0.01, overhead_ / startups_) : 2.0; }
 
   [[noreturn]] void throw_budget_too_small(const Plan& plan) const {
-    const double needed = plan.minimum_seconds + (hooks_.now() - start_);
+    const double needed = plan.minimum_seconds / kPlanShare + (hooks_.now() - start_);
     throw UsageError(fmt::format(
         "--budget {} is too small for {} candidates ({}, eta {}): it needs at least {} here, where a worker "
         "takes {} to start; raise --budget or narrow the space (--space, --fixed)",
@@ -103,12 +110,14 @@ class Search {
     auto outcomes = hooks_.measure(request);
     const double wall = hooks_.now() - began;
     double measured = 0;
+    std::size_t started = 0;  // jobs that got as far as measuring: a job that fails early costs less
     for (auto& o : outcomes) {
       measured += measured_seconds(o);
+      started += o.status == "ok" || (o.result && !o.result->samples_ms.empty());
       o.round_group = request.group;
     }
     overhead_ += std::max(0.0, wall - measured);
-    startups_ += static_cast<double>(outcomes.size() * static_cast<std::size_t>(request.schedule.processes));
+    startups_ += static_cast<double>(started * static_cast<std::size_t>(request.schedule.processes));
     return outcomes;
   }
 

@@ -35,6 +35,9 @@ struct SearchSettings {
 
 // How long the calibration measures the baseline (after its warm-up).
 inline constexpr double kCalibrationSeconds = 0.3;
+// Each plan is sized to this share of the time left: what a worker costs varies (restarts,
+// a busy machine), and a search should end a little early rather than late.
+inline constexpr double kPlanShare = 0.9;
 // The shortest measured time of one job in one round, and at least this many baseline calls.
 inline constexpr double kMinRoundSeconds = 0.02;
 inline constexpr double kMinRoundCalls = 2;

@@ -266,9 +266,10 @@ int tune_command(const TuneOptions& o) {
 
   bool any_infeasible = false;
   for (const auto& r : result.candidates) any_infeasible |= r.fate == Fate::infeasible;
-  const int exit_code = static_cast<int>(result.winner ? ExitCode::ok
-                                         : any_infeasible ? ExitCode::gate_failed
-                                                          : ExitCode::partial);
+  const int exit_code = static_cast<int>(interrupt.signal() ? ExitCode::partial
+                                         : result.winner      ? ExitCode::ok
+                                         : any_infeasible     ? ExitCode::gate_failed
+                                                              : ExitCode::partial);
   std::ostream& table = o.output == "-" ? std::cerr : std::cout;
   table << render_tune(result, setup);
   for (const auto& warning : warnings) table << "  warning: " << warning << "\n";

@@ -5,8 +5,10 @@ grid, constraints nobody meets (exit 1) and an interrupt-free budget stop. Timin
 are never asserted: only what the search decided and recorded."""
 import json
 import os
+import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
 from common import (EXIT_GATE, EXIT_OK, EXIT_USAGE, CliTestCase, Workspace, cli_path, describe, run_cli)
@@ -238,7 +240,7 @@ class TuneStrategiesTest(CliTestCase):
         ws = Workspace()
         self.addCleanup(ws.cleanup)
         config = os.path.join(ws.out_dir, "best.json")
-        r = tune(ws, *SPACE, "--latency-budget", "1us", "--budget", "30s", "-o", ws.report_path,
+        r = tune(ws, *SPACE, "--latency-budget", "1us", "--budget", "60s", "-o", ws.report_path,
                  "--save-config", config)
         self.assertRc(r, EXIT_GATE)
         self.assertIn("no winner: no candidate met the constraints", r.stdout)
@@ -262,6 +264,43 @@ class TuneStrategiesTest(CliTestCase):
         self.assertOneErrorLine(r, "--budget 1.0s is too small for 4 candidates", "raise --budget")
         self.assertFalse(os.path.exists(ws.report_path))
         self.assertEqual(ws.tmp_listing(), [])
+
+
+class TuneInterruptTest(CliTestCase):
+    def test_sigint_writes_the_report_of_what_was_measured(self):
+        ws = Workspace()
+        self.addCleanup(ws.cleanup)
+        args = [cli_path(), "tune", SMALL, *WARMUP, "--space", "threads=1", "--space", "interop-threads=1",
+                "--budget", "2m", "-o", ws.report_path]
+        proc = subprocess.Popen(args, env=dict(os.environ, TMPDIR=ws.tmp_dir), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        deadline = time.monotonic() + 120
+        seen = ""
+        while "rung 0 [4/" not in seen:  # the first batch is done
+            self.assertLess(time.monotonic(), deadline, seen)
+            line = proc.stderr.readline()
+            self.assertTrue(line or proc.poll() is None, "tune ended early: " + seen)
+            seen += line
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+        stderr = seen + stderr
+        self.assertEqual(proc.returncode, 4, stderr)
+        errors = [line for line in stderr.splitlines() if line.startswith("torchbench-cli: error:")]
+        self.assertEqual(errors, ["torchbench-cli: error: interrupted by SIGINT: the search stopped; "
+                                  "the report holds what it measured"])
+        self.assertIn("not confirmed: the search stopped (interrupted)", stdout)
+        with open(ws.report_path) as f:
+            report = json.load(f)
+        self.assertEqual(report["summary"]["interrupted_by"], "SIGINT")
+        self.assertFalse(report["summary"]["complete"])
+        self.assertEqual(report["summary"]["exit_code"], 4)
+        t = report["tune"]
+        self.assertEqual(t["stopped"], "interrupted")
+        self.assertFalse(t["winner"]["confirmed"])
+        fates = [c["fate"] for c in t["candidates"]]
+        self.assertIn("unmeasured", fates)
+        self.assertEqual(os.listdir(ws.tmp_dir), [], "the scratch directory must be removed")
 
 
 if __name__ == "__main__":

@@ -109,9 +109,10 @@ TEST_CASE("when the time runs out the best so far is reported, unconfirmed", "[t
 
 TEST_CASE("too little left for the middle rungs: the best go straight to the final", "[tune]") {
   auto m = machine27();
-  // Rung 0 (planned at about 111 s of the 300) takes twice as long. The search sees what a
-  // worker costs rise to about 4.2 s (the slowdown looks like startup cost), so the 76 s left
-  // hold the final rung of 3 (about 51 s at least) but not rungs of 9 and 3 (about 102 s).
+  // Rung 0 (planned at about 102 s of the 300) takes twice as long. The search sees what a
+  // worker costs rise to about 3.9 s (the slowdown looks like startup cost), so the plan's
+  // share of the 95 s left (86 s) holds the final rung of 3 (about 48 s at least) but not
+  // rungs of 9 and 3 (about 96 s).
   m.slowdown = {{0, 2.0}};
   const auto result = search(candidates(27), settings(), m.hooks());
   REQUIRE(result.winner);
