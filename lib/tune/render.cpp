@@ -130,7 +130,7 @@ std::string render_tune(const TuneResult& result, const SearchSetup& setup) {
       {"", "candidate", "rung", "median ms", "p99 ms", "items/s", "speedup", "cosine", "peak RSS", "fate"}};
   for (const auto* r : shown) rows.push_back(row(result, *r));
   if (shown.empty()) {
-    out += "  (no candidate was measured successfully)\n";
+    out += "  (no feasible candidate: the reasons are below)\n";
   } else {
     out += align_columns(rows, {true, true, true, false, false, false, false, false, false, true});
     out += "* winner, = tied with it, P on the Pareto front (median latency, throughput, cosine vs the baseline); "

@@ -98,8 +98,9 @@ SearchSettings search_settings(const TuneOptions& o) {
   s.budget_seconds = *budget;
   if (o.eta < 2 || o.eta > 10) throw UsageError("--eta must be from 2 to 10 (keep the best 1/eta of each rung)");
   if (o.workers < 1 || o.workers > 64) throw UsageError("--workers must be from 1 to 64 (candidates measured together)");
-  if (o.final_processes < 2 || o.final_processes > 100) {
-    throw UsageError("--final-processes must be from 2 to 100: the paired comparison needs at least two processes a side");
+  if (o.final_processes < 3 || o.final_processes > 100) {
+    throw UsageError("--final-processes must be from 3 to 100: the paired comparison needs process-level evidence, "
+                     "at least three processes a side");
   }
   s.eta = static_cast<std::size_t>(o.eta);
   s.workers = static_cast<std::size_t>(o.workers);

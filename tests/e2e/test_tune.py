@@ -68,7 +68,7 @@ class TuneSearchTest(CliTestCase):
         cls.ws = Workspace()
         cls.report_path = os.path.join(cls.ws.out_dir, "report.json")
         cls.config_path = os.path.join(cls.ws.out_dir, "best.json")
-        cls.result = tune(cls.ws, *SPACE, "--budget", "45s", "--final-processes", "2", "--min-cosine", "0.9",
+        cls.result = tune(cls.ws, *SPACE, "--budget", "45s", "--min-cosine", "0.9",
                           "-o", cls.report_path, "--save-config", cls.config_path,
                           env={"TORCHBENCH_TEST_FAULT": CRASHING + ":segfault"})
         cls.report = None
@@ -125,7 +125,7 @@ class TuneSearchTest(CliTestCase):
         self.assertEqual(t["objective"], "latency-p50")
         self.assertEqual(t["strategy"], "halving")
         self.assertEqual(t["eta"], 3)
-        self.assertEqual(t["final_processes"], 2)
+        self.assertEqual(t["final_processes"], 3)
         self.assertEqual(t["budget_seconds"], 45)
         self.assertGreater(t["elapsed_seconds"], 0)
         self.assertEqual(t["constraints"]["min_cosine"], 0.9)
@@ -138,13 +138,13 @@ class TuneSearchTest(CliTestCase):
             self.assertIn(c["fate"], FATES)
         self.assertEqual(fates[CRASHING]["fate"], "failed")
         self.assertIn("signal 11", fates[CRASHING]["reason"])
-        # Rung 0: 4 candidates in one batch; the final: the best 2 of the 3 left, 2 processes each.
+        # Rung 0: 4 candidates in one batch; the final: the best 2 of the 3 left, 3 processes each.
         self.assertEqual(len(t["rungs"]), 2)
         rung0, final = t["rungs"]
         self.assertEqual((rung0["candidates"], rung0["measured"], rung0["batches"], rung0["kept"]), (4, 4, 1, 2))
         self.assertFalse(rung0["final"])
         self.assertTrue(final["final"])
-        self.assertEqual((final["measured"], final["processes"]), (2, 2))
+        self.assertEqual((final["measured"], final["processes"]), (2, 3))
         self.assertGreater(final["seconds_per_candidate"], rung0["seconds_per_candidate"])
         winner = t["winner"]
         self.assertIsNotNone(winner)
@@ -166,7 +166,7 @@ class TuneSearchTest(CliTestCase):
         # The winner's result is its final-rung measurement: its group is the final batch's.
         result = next(r for r in self.report["results"] if r["variant"] == winner["variant"])
         self.assertEqual(result["rounds"]["group"], final["groups"][0])
-        self.assertEqual(sorted(set(result["rounds"]["processes"])), [0, 1])
+        self.assertEqual(sorted(set(result["rounds"]["processes"])), [0, 1, 2])
 
     def test_report_and_compare_read_it(self):
         rc, out, err = run_cli("report", self.report_path, "--format", "csv")
@@ -193,7 +193,7 @@ class TuneSearchTest(CliTestCase):
         self.assertEqual(entry["device"], "cpu")
         self.assertEqual(entry["gates"]["min_cosine"], ["0.9"])
         final = self.report["tune"]["rungs"][-1]
-        self.assertEqual(entry["schedule"], {"mode": "interleaved", "rounds": final["rounds"], "processes": 2})
+        self.assertEqual(entry["schedule"], {"mode": "interleaved", "rounds": final["rounds"], "processes": 3})
         self.assertAlmostEqual(entry["timing"]["min_time"], final["seconds_per_candidate"], delta=0.0006)
         self.assertEqual(entry["timing"]["warmup_iters"], 3)
         self.assertEqual(set(entry["timing"]),
@@ -223,7 +223,7 @@ class TuneStrategiesTest(CliTestCase):
         self.addCleanup(ws.cleanup)
         space = ["--space", "graph=none,freeze", "--space", "precision=fp32", "--space", "threads=1,2",
                  "--space", "interop-threads=1"]
-        r = tune(ws, *space, "--strategy", "grid", "--budget", "40s", "--final-processes", "2", "-q",
+        r = tune(ws, *space, "--strategy", "grid", "--budget", "40s", "-q",
                  "-o", ws.report_path)
         self.assertRc(r, EXIT_OK)
         with open(ws.report_path) as f:
