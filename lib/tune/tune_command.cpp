@@ -1,5 +1,6 @@
 #include "tune/tune_command.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <chrono>
@@ -180,6 +181,16 @@ void write_output(const std::string& path, const std::string& text, bool quiet, 
   if (!quiet) std::cerr << what << " written to " << path << "\n";
 }
 
+// The saved configuration's suite name: "tune-" and the model's name, in the characters a
+// suite name may hold (letters, digits, '-', '_', '.', '+'; at most 128).
+std::string suite_name(const ModelRef& ref) {
+  std::string name = "tune-" + std::filesystem::path(ref.name).stem().string();
+  for (auto& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' && c != '+') c = '_';
+  }
+  return name.substr(0, 128);
+}
+
 // "SIGINT" / "SIGTERM"; "" for 0 (not interrupted).
 std::string signal_name(int signal) {
   if (signal == 0) return "";
@@ -301,7 +312,7 @@ int tune_command(const TuneOptions& o) {
   if (!o.save_config.empty()) {
     if (result.winner) {
       const auto& winner = result.candidates[*result.winner];
-      SavedConfig saved{"tune-" + std::filesystem::path(ref.name).stem().string(),
+      SavedConfig saved{suite_name(ref),
                         fmt::format("torchbench-cli tune {} on {}: {} by {}{}; re-measures the winner against the "
                                     "baseline",
                                     ref.text(), o.device, winner.candidate.name, to_string(settings.objective),
