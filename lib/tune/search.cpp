@@ -351,7 +351,10 @@ const RungRecord* TuneResult::winner_rung() const {
 TimingOptions rung_timing(const TimingOptions& base, double seconds, std::int64_t rounds) {
   TimingOptions t = base;
   t.min_seconds = seconds;
-  t.max_seconds = seconds;
+  // The maximum also bounds the warm-up (core/timing_options.hpp): a short rung must not cut
+  // the warm-up before the graph executor has specialized the model. Each round still ends at
+  // its share of the minimum once it has a sample.
+  t.max_seconds = seconds + kWarmupAllowance;
   t.min_iters = std::max<std::int64_t>(1, rounds);
   t.max_iters = std::max<std::int64_t>(t.min_iters, 1'000'000);
   return t;

@@ -64,8 +64,13 @@ struct SearchHooks {
 // shortest plan (measured after the calibration), and what `measure` throws.
 TuneResult search(const std::vector<Candidate>& candidates, const SearchSettings& settings, const SearchHooks& hooks);
 
-// The stopping rules of a job measured for `seconds` in `rounds` rounds: warm-up as given,
-// then at least one sample per round, until the time is up.
+// How much longer than its measured time a job's maximum is, so that a short rung's warm-up
+// (bounded by the maximum) still completes.
+inline constexpr double kWarmupAllowance = 10;
+
+// The stopping rules of a job measured for `seconds` in `rounds` rounds: warm-up as given
+// (bounded by seconds + kWarmupAllowance), then at least one sample per round, until the
+// measured time is up.
 TimingOptions rung_timing(const TimingOptions& base, double seconds, std::int64_t rounds);
 
 }  // namespace tb::tune
