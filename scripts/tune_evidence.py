@@ -18,7 +18,7 @@ For each model:
 It prints a Markdown table (also written to DIR/summary.md) with the machine, its load average
 before and after each search, and keeps every report in DIR.
 
---quick: a small MLP, a 1-minute grid, for checking that the script works (not evidence).
+--quick: a small MLP, a 2-minute grid, for checking that the script works (not evidence).
 Exit codes: 0 done (whatever the verdicts), 2 usage, 3 a command failed.
 """
 
@@ -77,6 +77,9 @@ def tune(args, model, strategy, budget, path):
     cmd += args.tune_args
     before = load_average()
     rc, wall, err, _ = run(cmd, timeout=24 * 3600)
+    if rc == 2 and "is too small" in err:
+        return {"too_small": err.strip().splitlines()[-1], "wall": wall, "load_before": before,
+                "load_after": load_average()}
     if rc not in (0, 1) or not os.path.exists(path):
         fail("tune (%s) on %s exited %d: %s" % (strategy, model, rc, err.strip()[-2000:]), 3)
     with open(path) as f:
@@ -131,7 +134,7 @@ def main():
     args.space = args.space or DEFAULT_SPACE
     if args.quick:
         models = ["builtin:mlp:in=16,hidden=32,layers=2,out=4"]
-        args.grid_budget = "1m"
+        args.grid_budget = "2m"
         args.ab_time = 1.0
         args.processes = 2
         if args.space == DEFAULT_SPACE:
@@ -148,6 +151,13 @@ def main():
         grid = tune(args, model, "grid", args.grid_budget, os.path.join(args.out, stem + "-grid.json"))
         halving_budget = "%ds" % max(1, int(args.fraction * grid["wall"]))
         halving = tune(args, model, "halving", halving_budget, os.path.join(args.out, stem + "-halving.json"))
+        if "too_small" in halving:
+            rows.append({"model": model, "candidates": len(grid["tune"]["candidates"]),
+                         "grid": "%s (%s)" % winner(grid), "halving": "-", "rungs": "-",
+                         "grid_wall": grid["wall"], "halving_wall": float("nan"), "ratio": float("nan"),
+                         "agreement": "halving does not fit in %s: %s" % (halving_budget, halving["too_small"]),
+                         "load": "%s→%s" % (grid["load_before"], grid["load_after"])})
+            continue
         (grid_name, grid_passes), (halving_name, halving_passes) = winner(grid), winner(halving)
         if grid_name is None or halving_name is None:
             agreement = "no winner (grid: %s, halving: %s)" % (grid_name, halving_name)
