@@ -42,6 +42,14 @@ class TuneListTest(CliTestCase):
         self.assertEqual(listed, CANDIDATES)
         self.assertIn("baseline: inference-mode", r.stdout)
 
+    def test_help_documents_the_options(self):
+        r = run_cli("tune", "--help")
+        self.assertRc(r, EXIT_OK)
+        for flag in ("--space", "--fixed", "--baseline", "--objective", "--min-cosine", "--max-abs-err",
+                     "--latency-budget", "--memory-budget", "--budget", "--strategy", "--eta", "--workers",
+                     "--final-processes", "--list", "--output", "--save-config", "--quiet"):
+            self.assertIn(flag, r.stdout)
+
     def test_default_space_on_this_machine(self):
         r = run_cli("tune", SMALL, "--list")
         self.assertRc(r, EXIT_OK)
