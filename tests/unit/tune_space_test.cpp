@@ -95,7 +95,7 @@ TEST_CASE("the CUDA space leaves out what the pass table refuses here", "[tune]"
   CHECK(expand(space, context.check).candidates.size() == 3 * 4 * 2 * 2);
 }
 
-TEST_CASE("--space replaces or extends a dimension and checks every value", "[tune]") {
+TEST_CASE("space option: --space replaces or extends a dimension and checks every value", "[tune]") {
   const auto context = tbtest::fake_context();
   auto space = default_space(context);
   apply_space_option(space, "precision=fp32,int8-dynamic=per-channel", context);
@@ -134,7 +134,7 @@ TEST_CASE("--space replaces or extends a dimension and checks every value", "[tu
              tbtest::contains("works only on --device cuda"));
 }
 
-TEST_CASE("--fixed adds a pass everywhere and replaces the dimensions that choose among it", "[tune]") {
+TEST_CASE("fixed option: --fixed adds a pass everywhere and replaces the dimensions that choose among it", "[tune]") {
   const auto context = tbtest::fake_context();
   SECTION("a pass dimension of the same name") {
     auto space = default_space(context);
@@ -200,7 +200,7 @@ TEST_CASE("a space without dimensions is one candidate: the fixed passes", "[tun
   CHECK(tb::to_string(e.candidates[0].passes) == "inference-mode,freeze");
 }
 
-TEST_CASE("--baseline defaults to inference-mode and is checked", "[tune]") {
+TEST_CASE("baseline option: --baseline defaults to inference-mode and is checked", "[tune]") {
   const auto context = tbtest::fake_context();
   CHECK(tb::to_string(parse_baseline("", context)) == "inference-mode");
   CHECK(tb::to_string(parse_baseline("no-grad,freeze", context)) == "no-grad,freeze");
