@@ -14,7 +14,7 @@ namespace tb::app {
 namespace {
 
 std::vector<Subcommand> subcommands() {
-  return {run_subcommand(),    compare_subcommand(), report_subcommand(), merge_subcommand(),
+  return {run_subcommand(),    compare_subcommand(), tune_subcommand(),   report_subcommand(), merge_subcommand(),
           env_subcommand(),    passes_subcommand(),  models_subcommand(), worker_subcommand()};
 }
 

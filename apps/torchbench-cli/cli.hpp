@@ -20,6 +20,7 @@ Subcommand passes_subcommand();
 Subcommand models_subcommand();
 Subcommand run_subcommand();
 Subcommand compare_subcommand();
+Subcommand tune_subcommand();
 Subcommand report_subcommand();
 Subcommand merge_subcommand();
 Subcommand worker_subcommand();  // hidden: `__worker`, run by `run` for each variant

@@ -103,6 +103,14 @@ def merge_case(case_id, rc, a, b, *needles):
 
 SHARD_2 = suite_report_text((2, 2), model="builtin:other")
 
+def tune_case(case_id, rc, args, *needles):
+    """`tune` on a small MLP, quiet, with a short warm-up."""
+    return case(case_id, rc, ["tune", TUNE_MODEL, "-q", "--warmup-time", "0", *args], *needles)
+
+
+TUNE_MODEL = "builtin:mlp:in=16,hidden=32,layers=2,out=4"
+TUNE_SPACE = ["--space", "graph=none,freeze", "--space", "threads=1", "--space", "interop-threads=1"]
+
 # {fx}: tests/fixtures/make_models.py's directory; {gen}: archives edited from those fixtures
 # by this file (GeneratedFixtures); {ws}: the case's private directory.
 CASES = [
@@ -326,6 +334,34 @@ CASES = [
     case("merge.missing-report", EXIT_USAGE, ["merge", "{ws}/none.json", "-o", "{ws}/out/report.json"],
          "report", "none.json", "does not exist"),
     case("merge.no-output", EXIT_USAGE, ["merge", "{ws}/out/report.json"], "--output is required"),
+    # --- tune (exit 2) ---------------------------------------------------------------------------
+    tune_case("tune.space-malformed", EXIT_USAGE, ["--space", "threads"], "--space 'threads'", "KEY=V1,V2"),
+    tune_case("tune.space-unknown-key", EXIT_USAGE, ["--space", "precison=fp32"], "unknown dimension 'precison'",
+              "did you mean 'precision'"),
+    tune_case("tune.space-bad-value", EXIT_USAGE, ["--space", "threads=1,x"], "value 'x'", "positive integer"),
+    tune_case("tune.space-repeated-value", EXIT_USAGE, ["--space", "threads=1,1"], "already in threads"),
+    tune_case("tune.space-empty", EXIT_USAGE, ["--space", "precision=int8-dynamic", "--fixed", "bf16"],
+              "no candidate left", "--space or --fixed"),
+    tune_case("tune.fixed-conflict", EXIT_USAGE, ["--fixed", "bf16,fp16"], "--fixed 'bf16,fp16'", "exclude"),
+    tune_case("tune.baseline-invalid", EXIT_USAGE, ["--baseline", "grad,no-grad"], "--baseline 'grad,no-grad'"),
+    tune_case("tune.objective-unknown", EXIT_USAGE, ["--objective", "latency-p95"], "--objective",
+              "latency-p50, latency-p99 or throughput"),
+    tune_case("tune.strategy-unknown", EXIT_USAGE, ["--strategy", "gird"], "--strategy", "did you mean 'grid'"),
+    tune_case("tune.budget-not-a-duration", EXIT_USAGE, ["--budget", "10"], "--budget", "10m"),
+    tune_case("tune.latency-budget-invalid", EXIT_USAGE, ["--latency-budget", "20"], "--latency-budget", "20ms"),
+    tune_case("tune.memory-budget-invalid", EXIT_USAGE, ["--memory-budget", "2X"], "--memory-budget", "2G"),
+    tune_case("tune.eta-out-of-range", EXIT_USAGE, ["--eta", "1"], "--eta must be from 2 to 10"),
+    tune_case("tune.workers-out-of-range", EXIT_USAGE, ["--workers", "0"], "--workers must be from 1 to 64"),
+    tune_case("tune.final-processes-out-of-range", EXIT_USAGE, ["--final-processes", "2"], "--final-processes",
+              "at least three processes"),
+    tune_case("tune.threshold-invalid", EXIT_USAGE, ["--threshold", "2"], "--threshold", "2%"),
+    tune_case("tune.alpha-invalid", EXIT_USAGE, ["--alpha", "1.5"], "--alpha"),
+    tune_case("tune.gate-per-variant", EXIT_USAGE, ["--min-cosine", "a=0.9"], "--min-cosine", "every candidate"),
+    tune_case("tune.save-config-stdout", EXIT_USAGE, ["--save-config", "-"], "--save-config", "file name"),
+    tune_case("tune.save-config-is-output", EXIT_USAGE,
+              ["--save-config", "{ws}/out/report.json", "-o", "{ws}/out/./report.json"], "the same file"),
+    tune_case("tune.budget-too-small", EXIT_USAGE, [*TUNE_SPACE, "--budget", "1s"], "--budget 1.0s is too small",
+              "raise --budget or narrow the space"),
 ]
 
 # Cases of docs/errors.md checked by the dedicated tests below rather than by CASES.

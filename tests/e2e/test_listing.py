@@ -1,4 +1,4 @@
-"""Smoke tests of the listing subcommands: --version, --help, passes, models, env."""
+"""Smoke tests of the listing subcommands: --version, --help (tune's too), passes, models, env."""
 
 import json
 import os
@@ -9,7 +9,7 @@ import unittest
 
 from common import EXIT_OK, GIT_SHA_RE, ISO_UTC_RE, CliTestCase, run_cli
 
-SUBCOMMANDS = ["run", "compare", "report", "merge", "env", "passes", "models"]
+SUBCOMMANDS = ["run", "compare", "tune", "report", "merge", "env", "passes", "models"]
 PASSES = {
     "grad": "execution",
     "no-grad": "execution",
