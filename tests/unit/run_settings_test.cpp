@@ -52,6 +52,7 @@ TEST_CASE("every setting reads back what it writes", "[settings]") {
   s.device = "cuda:1";
   s.seed = 7;
   s.timing = {2, 0.25, 3, 0.5, 4.5, 99, tb::TimingMode::throughput};
+  s.timing.include_transfers = true;
   s.schedule = {tb::ScheduleMode::sequential, 6, 0.025, 2};
   s.gates = {tb::parse_gate_rule(tb::GateMetric::max_abs_err, "1e-4"),
              tb::parse_gate_rule(tb::GateMetric::max_rel_err, "b=0.125"),

@@ -38,7 +38,7 @@ const char* kExample = R"({
     "sweeps": ["batch=1,8"],
     "inputs": [],
     "timing": {"warmup_iters": 5, "warmup_time": 0.5, "min_iters": 10, "min_time": 1, "max_time": 10,
-               "max_iters": 1000000, "mode": "latency"},
+               "max_iters": 1000000, "mode": "latency", "include_transfers": false},
     "schedule": {"mode": "interleaved", "rounds": 5, "processes": 1, "target_precision": "1%"},
     "gates": {"max_abs_err": ["1e-4"], "max_rel_err": [], "min_cosine": ["fast=0.99"]},
     "variant_timeout": 600,
