@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/model_ref.hpp"
+#include "report/environment.hpp"
 #include "util/errors.hpp"
 #include "util/markup.hpp"
 #include "util/statistics.hpp"
@@ -154,6 +155,18 @@ void summarize_pairs(Comparison& c) {
   }
 }
 
+// A run that other programs competed with (environment.competing_cpu_share, written by run
+// and tune since it exists) is named, so that a verdict on its numbers is read with that in mind.
+void warn_busy_machine(Comparison& c, const ReportFile& report, const std::string& side) {
+  const auto share = report.environment.find("competing_cpu_share");
+  if (share == report.environment.end() || !share->is_number()) return;
+  const double value = share->get<double>();
+  if (!(value > report::kCompetingCpuShare)) return;
+  c.warnings.push_back(fmt::format("{} ran on a busy machine: other programs used {:.0f}% of its CPU time during the "
+                                   "run; its samples carry their noise (measure again on a quiet machine)",
+                                   side, 100 * value));
+}
+
 Comparison start(const ReportFile& base, const ReportFile& candidate, const CompareOptions& options) {
   Comparison c;
   c.base_name = base.name;
@@ -163,6 +176,12 @@ Comparison start(const ReportFile& base, const ReportFile& candidate, const Comp
   c.base_git_sha = base.git_sha;
   c.candidate_git_sha = candidate.git_sha;
   c.options = options;
+  if (&base == &candidate) {
+    warn_busy_machine(c, base, "the report");
+  } else {
+    warn_busy_machine(c, base, "base");
+    warn_busy_machine(c, candidate, "new");
+  }
   return c;
 }
 

@@ -35,7 +35,8 @@ nlohmann::json nvml_json(const NvmlInfo& nvml) {
 
 }  // namespace
 
-nlohmann::json environment_json(const SystemInfo& s, const nlohmann::json& libtorch, const std::string& device) {
+nlohmann::json environment_json(const SystemInfo& s, const nlohmann::json& libtorch, const std::string& device,
+                                std::optional<double> competing_cpu_share) {
   nlohmann::json gpus = nlohmann::json::array();
   for (const auto& gpu : s.gpus) gpus.push_back({{"name", gpu.name}, {"bus", gpu.bus}});
   return {
@@ -53,6 +54,7 @@ nlohmann::json environment_json(const SystemInfo& s, const nlohmann::json& libto
         {"flags", s.cpu_flags},
         {"governor", s.governor.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.governor)}}},
       {"load_average_1m", s.load_average_1m ? nlohmann::json(*s.load_average_1m) : nlohmann::json(nullptr)},
+      {"competing_cpu_share", optional_json(competing_cpu_share)},
       {"libtorch", libtorch},
       {"device", device},
       {"gpus", gpus},
@@ -125,13 +127,22 @@ std::vector<std::string> machine_warnings(const SystemInfo& system, const std::s
                                    "(cpupower frequency-set -g performance)",
                                    system.governor));
   }
-  const int cpus = std::max(1, system.affinity_cpus > 0 ? system.affinity_cpus : system.logical_cpus);
-  if (system.load_average_1m && *system.load_average_1m > kHighLoadPerCpu * cpus) {
-    warnings.push_back(fmt::format("high load: 1-minute load average {:.2f} on {} CPU{} (above {:.1f} per CPU); other "
-                                   "programs are competing for the machine",
-                                   *system.load_average_1m, cpus, cpus == 1 ? "" : "s", kHighLoadPerCpu));
-  }
   return warnings;
+}
+
+std::optional<std::string> load_warning(const SystemInfo& system, std::optional<double> competing_cpu_share) {
+  if (competing_cpu_share) {
+    if (*competing_cpu_share <= kCompetingCpuShare) return std::nullopt;
+    const int cpus = std::max(1, system.logical_cpus);
+    return fmt::format("busy machine: other programs used {:.0f}% of the machine's CPU time ({} CPU{}) during the run "
+                       "(above {:.0f}%); they competed with the measurement",
+                       100 * *competing_cpu_share, cpus, cpus == 1 ? "" : "s", 100 * kCompetingCpuShare);
+  }
+  const int cpus = std::max(1, system.affinity_cpus > 0 ? system.affinity_cpus : system.logical_cpus);
+  if (!system.load_average_1m || *system.load_average_1m <= kHighLoadPerCpu * cpus) return std::nullopt;
+  return fmt::format("high load: 1-minute load average {:.2f} on {} CPU{} (above {:.1f} per CPU); other programs are "
+                     "competing for the machine",
+                     *system.load_average_1m, cpus, cpus == 1 ? "" : "s", kHighLoadPerCpu);
 }
 
 }  // namespace tb::report

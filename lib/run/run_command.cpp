@@ -15,6 +15,7 @@
 #include "run/run_plan.hpp"
 #include "run/scheduler.hpp"
 #include "util/atomic_file.hpp"
+#include "util/cpu_usage.hpp"
 #include "util/errors.hpp"
 #include "util/interrupt.hpp"
 #include "util/markup.hpp"
@@ -134,7 +135,9 @@ int run_command(const RunOptions& options) {
 
   // Checked before the workers load the machine; shown under the table, so that a run
   // that stops with an error still prints one line only.
-  const auto warnings = report::machine_warnings(read_system_info(), plan.first.device);
+  const auto system = read_system_info();
+  auto warnings = report::machine_warnings(system, plan.first.device);
+  const auto cpu_before = sample_cpu_usage();
   InterruptGuard interrupt;
   std::signal(SIGPIPE, SIG_IGN);  // a worker that dies must not take the run with it
   TempDir work_dir;
@@ -152,6 +155,10 @@ int run_command(const RunOptions& options) {
   }
 
   const std::string interrupted_by = interrupt.signal() ? signal_name(interrupt.signal()) : "";
+  // Every worker is reaped now, so their CPU time is ours; an interrupted run may have left one.
+  const auto competing =
+      interrupted_by.empty() ? competing_cpu_share(cpu_before, sample_cpu_usage(), system.logical_cpus) : std::nullopt;
+  if (auto warning = report::load_warning(system, competing)) warnings.push_back(std::move(*warning));
   bool any_failed = false;
   for (const auto& o : outcomes) any_failed |= o.status == "failed";
   // A failed variant outweighs a broken gate: its accuracy was never checked.
@@ -190,7 +197,7 @@ int run_command(const RunOptions& options) {
       }
     }
     const auto environment =
-        report::environment_json(read_system_info(), measure::libtorch_info(), plan.first.device);
+        report::environment_json(read_system_info(), measure::libtorch_info(), plan.first.device, competing);
     const auto text = report::build_report(config, environment, outcomes, exit_code, interrupted_by, warnings,
                                            plan.suite ? &*plan.suite : nullptr)
                           .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +

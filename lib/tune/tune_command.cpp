@@ -23,6 +23,7 @@
 #include "tune/output.hpp"
 #include "tune/search.hpp"
 #include "util/atomic_file.hpp"
+#include "util/cpu_usage.hpp"
 #include "util/duration.hpp"
 #include "util/errors.hpp"
 #include "util/interrupt.hpp"
@@ -237,7 +238,9 @@ int tune_command(const TuneOptions& o) {
                                        setup.dropped.front().reason));
   }
 
-  const auto warnings = report::machine_warnings(read_system_info(), o.device);
+  const auto system = read_system_info();
+  auto warnings = report::machine_warnings(system, o.device);
+  const auto cpu_before = sample_cpu_usage();
   InterruptGuard interrupt;
   std::signal(SIGPIPE, SIG_IGN);  // a worker that dies must not take the search with it
   TempDir work_dir;
@@ -275,6 +278,10 @@ int tune_command(const TuneOptions& o) {
   hooks.interrupted = [&interrupt] { return interrupt.signal() != 0; };
   if (!o.quiet) hooks.progress = [](const std::string& line) { std::cerr << printable(line) << std::endl; };
   const auto result = search(candidates, settings, hooks);
+  // Every worker is reaped now, so their CPU time is ours; an interrupted search may have left one.
+  const auto competing =
+      interrupt.signal() ? std::nullopt : competing_cpu_share(cpu_before, sample_cpu_usage(), system.logical_cpus);
+  if (auto warning = report::load_warning(system, competing)) warnings.push_back(std::move(*warning));
 
   bool any_infeasible = false;
   for (const auto& r : result.candidates) any_infeasible |= r.fate == Fate::infeasible;
@@ -302,7 +309,8 @@ int tune_command(const TuneOptions& o) {
     report::RunConfig config{{ref.text()}, o.inputs, variants, "baseline", o.device, static_cast<std::uint64_t>(o.seed),
                              timing, o.variant_timeout_seconds, schedule, o.accuracy,
                              settings.constraints.memory_budget_bytes};
-    const auto environment = report::environment_json(read_system_info(), measure::libtorch_info(), o.device);
+    const auto environment =
+        report::environment_json(read_system_info(), measure::libtorch_info(), o.device, competing);
     auto json = report::build_report(config, environment, outcomes, exit_code, signal_name(interrupt.signal()),
                                      warnings);
     json["tune"] = tune_json(result, setup);

@@ -52,6 +52,8 @@ class CompareTest(CliTestCase):
         with open(cls.base_path) as f:
             cls.real = json.load(f)
         cls.base = copy.deepcopy(cls.real)
+        # The clean copy stands for a quiet machine (with ctest -j 2 the real run shares it).
+        cls.base["environment"]["competing_cpu_share"] = 0.0
         for r in cls.base["results"]:
             r["samples_ms"] = clean_samples(r["stats"]["median_ms"])
             del r["rounds"]  # they would not add up to the new samples
@@ -205,6 +207,16 @@ class CompareTest(CliTestCase):
         self.assertTrue(any("cpu.model" in w for w in out["warnings"]))
         self.assertTrue(any("infer: failed in new, ok in base: failed: measure: boom" in w for w in out["warnings"]))
         self.assertTrue(any("extra: only in the new report" in w for w in out["warnings"]))
+
+    def test_a_run_on_a_busy_machine_is_named(self):
+        report = copy.deepcopy(self.base)
+        report["environment"]["competing_cpu_share"] = 0.42
+        result, out = self.compare_json(self.base_path, self.write("busy.json", report))
+        self.assertRc(result, EXIT_OK)
+        busy = [w for w in out["warnings"] if "busy machine" in w]
+        self.assertEqual(busy, ["new ran on a busy machine: other programs used 42% of its CPU time during the run; "
+                                "its samples carry their noise (measure again on a quiet machine)"])
+        self.assertIn("torchbench-cli: warning: " + busy[0], result.stderr)
 
     def test_several_processes_a_side(self):
         """run --processes: across reports the verdict is over one median per process (Welch);

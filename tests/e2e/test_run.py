@@ -5,6 +5,8 @@ import os
 import re
 import socket
 import stat
+import subprocess
+import sys
 import unittest
 
 from common import (DEFAULT_VARIANTS, EXIT_OK, FAST, FAST_MIN_ITERS, GIT_SHA_RE, ISO_UTC_RE, MLP,
@@ -89,6 +91,9 @@ class DefaultVariantsTest(CliTestCase):
         self.assertEqual(env["git_sha"], self.out.report["tool"]["git_sha"])
         self.assertEqual(env["tool_version"], self.out.report["tool"]["version"])
         self.assertGreaterEqual(env["cpu"]["logical_cpus"], 1)
+        # Other programs' share of the CPU time during the run: a fraction, measured on Linux.
+        self.assertGreaterEqual(env["competing_cpu_share"], 0.0)
+        self.assertLessEqual(env["competing_cpu_share"], 1.0)
         # The report's environment block is what `env --json` prints.
         listed = json.loads(run_cli("env", "--json").stdout)
         self.assertEqual(sorted(env), sorted(listed))
@@ -408,6 +413,32 @@ class FixtureModelsTest(CliTestCase):
         self.assertEqual(b["output_shapes"], [[3, 3], [3, 8], [3, 1]])
         self.assertAccurate(b, values_compared=12)
         self.assertIn("share", b.get("accuracy_note", ""))
+
+
+class BusyMachineTest(CliTestCase):
+    """Other programs' CPU time during a run is measured and warned about; the run's own
+    workers do not count (the load average would count them)."""
+
+    def test_programs_spinning_on_every_cpu_are_warned_about(self):
+        cpus = os.cpu_count() or 1
+        if len(os.sched_getaffinity(0)) < cpus:
+            self.skipTest("this test may use only some of the %d CPUs: spinners could not fill the machine" % cpus)
+        spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cpus)]
+        try:
+            # A second of measuring, so that most of the run is not the worker's start.
+            out = run_report(MLP, "--variant", "a=no-grad", "--warmup-iters", "1", "--warmup-time", "0",
+                             "--min-time", "1", "--max-time", "5")
+        finally:
+            for p in spinners:
+                p.kill()
+                p.wait()
+        self.assertRc(out.result, EXIT_OK)
+        # The spinners hold every CPU and the run's worker takes at most one: others had most of it.
+        self.assertGreater(out.report["environment"]["competing_cpu_share"], 0.3, out.report["environment"])
+        warnings = [w for w in out.report["warnings"] if w.startswith("busy machine: other programs used ")]
+        self.assertEqual(len(warnings), 1, out.report["warnings"])
+        self.assertIn("during the run (above 10%)", warnings[0])
+        self.assertIn("warning: " + warnings[0], out.stdout)
 
 
 if __name__ == "__main__":

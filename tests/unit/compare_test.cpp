@@ -9,6 +9,7 @@
 #include "compare/compare.hpp"
 #include "compare/options.hpp"
 #include "compare/render.hpp"
+#include "report/environment.hpp"
 #include "sample_reports.hpp"
 #include "test_support.hpp"
 #include "util/errors.hpp"
@@ -103,6 +104,33 @@ TEST_CASE("compare reports: environment differences are warnings", "[compare]") 
   CHECK(c.environment_differences[1].candidate == "");
   CHECK_THAT(c.warnings[0], contains("environments differ: cpu.model is 'Test CPU' in base, 'Other CPU' in new"));
   CHECK_THAT(c.warnings[1], contains("is '2.13.0' in base, not recorded in new"));
+}
+
+TEST_CASE("compare: a run other programs competed with is named, on its side", "[compare]") {
+  Fixture f;
+  auto quiet = f.base;
+  quiet["environment"]["competing_cpu_share"] = tb::report::kCompetingCpuShare;  // at the threshold: quiet
+  auto busy = f.candidate;
+  busy["environment"]["competing_cpu_share"] = 0.347;
+  const auto c = tb::compare::compare_reports(tbtest::parsed(quiet), tbtest::parsed(busy), {});
+  REQUIRE(c.warnings.size() >= 1);
+  CHECK_THAT(c.warnings[0], contains("new ran on a busy machine: other programs used 35% of its CPU time"));
+  for (const auto& w : c.warnings) CHECK_THAT(w, !contains("base ran on a busy machine"));
+
+  const auto swapped = tb::compare::compare_reports(tbtest::parsed(busy), tbtest::parsed(quiet), {});
+  CHECK_THAT(swapped.warnings.at(0), contains("base ran on a busy machine"));
+  // Reports from before the field, or with it null (an interrupted run), say nothing.
+  const auto old = tb::compare::compare_reports(tbtest::parsed(f.base), tbtest::parsed(f.candidate), {});
+  for (const auto& w : old.warnings) CHECK_THAT(w, !contains("busy machine"));
+
+  auto one = tbtest::report_json(json::array({result_entry("m", "a", latency_samples(100, 1.0, 1)),
+                                              result_entry("m", "b", latency_samples(100, 1.0, 2))}));
+  one["environment"]["competing_cpu_share"] = 0.5;
+  const auto variants = tb::compare::compare_variants(tbtest::parsed(one), {"a", "b"}, {});
+  REQUIRE(variants.warnings.size() >= 1);
+  CHECK_THAT(variants.warnings[0], contains("the report ran on a busy machine: other programs used 50%"));
+  CHECK(std::count_if(variants.warnings.begin(), variants.warnings.end(),
+                      [](const std::string& w) { return w.find("busy machine") != std::string::npos; }) == 1);
 }
 
 TEST_CASE("compare reports: threads that differ are a warning", "[compare]") {

@@ -396,20 +396,46 @@ TEST_CASE("render_table", "[report]") {
   }
 }
 
-TEST_CASE("machine warnings: governor and load", "[report]") {
+TEST_CASE("machine warnings: governor", "[report]") {
+  tb::SystemInfo system;
+  system.logical_cpus = 4;
+  CHECK(tb::report::machine_warnings(system).empty());  // nothing known, nothing to say
+  system.governor = "performance";
+  system.load_average_1m = 3.9;  // the load is load_warning's, after the run
+  CHECK(tb::report::machine_warnings(system).empty());
+  system.governor = "powersave";
+  const auto warnings = tb::report::machine_warnings(system);
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], tbtest::contains("'powersave', not 'performance'"));
+}
+
+TEST_CASE("load warning: other programs' CPU time during the run, else the load average", "[report]") {
   tb::SystemInfo system;
   system.logical_cpus = 4;
   system.affinity_cpus = 2;
-  CHECK(tb::report::machine_warnings(system).empty());  // nothing known, nothing to say
-  system.governor = "performance";
+  CHECK_FALSE(tb::report::load_warning(system, std::nullopt));  // nothing known, nothing to say
   system.load_average_1m = 0.9;  // under 0.5 per usable CPU (2)
-  CHECK(tb::report::machine_warnings(system).empty());
-  system.governor = "powersave";
+  CHECK_FALSE(tb::report::load_warning(system, std::nullopt));
   system.load_average_1m = 1.5;
-  const auto warnings = tb::report::machine_warnings(system);
-  REQUIRE(warnings.size() == 2);
-  CHECK_THAT(warnings[0], tbtest::contains("'powersave', not 'performance'"));
-  CHECK_THAT(warnings[1], tbtest::contains("load average 1.50 on 2 CPUs"));
+  const auto by_load = tb::report::load_warning(system, std::nullopt);
+  REQUIRE(by_load);
+  CHECK_THAT(*by_load, tbtest::contains("load average 1.50 on 2 CPUs"));
+  // Measured during the run, the share decides: the load average also counts our own workers.
+  CHECK_FALSE(tb::report::load_warning(system, tb::report::kCompetingCpuShare));
+  CHECK_FALSE(tb::report::load_warning(system, 0.0));
+  system.load_average_1m = 0.1;
+  const auto by_share = tb::report::load_warning(system, 0.234);
+  REQUIRE(by_share);
+  CHECK_THAT(*by_share, tbtest::contains("other programs used 23% of the machine's CPU time (4 CPUs) during the run"));
+  CHECK_THAT(*by_share, tbtest::contains("above 10%"));
+}
+
+TEST_CASE("the environment block holds other programs' CPU share of the run, null outside one", "[report]") {
+  const auto during = tb::report::environment_json(tb::SystemInfo{}, nlohmann::json::object(), "cpu", 0.25);
+  CHECK(during.at("competing_cpu_share") == 0.25);
+  const auto outside = tb::report::environment_json(tb::SystemInfo{}, nlohmann::json::object(), "cpu");
+  REQUIRE(outside.contains("competing_cpu_share"));  // the same keys as a run's, for `env --json`
+  CHECK(outside.at("competing_cpu_share").is_null());
 }
 
 namespace {
