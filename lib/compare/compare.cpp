@@ -162,8 +162,8 @@ void warn_busy_machine(Comparison& c, const ReportFile& report, const std::strin
   if (share == report.environment.end() || !share->is_number()) return;
   const double value = share->get<double>();
   if (!(value > report::kCompetingCpuShare)) return;
-  c.warnings.push_back(fmt::format("{} ran on a busy machine: other programs used {:.0f}% of its CPU time during the "
-                                   "run; its samples carry their noise (measure again on a quiet machine)",
+  c.warnings.push_back(fmt::format("{} ran on a busy machine: other programs used {:.0f}% of its CPUs' time during "
+                                   "the run; its samples carry their noise (measure again on a quiet machine)",
                                    side, 100 * value));
 }
 

@@ -131,14 +131,13 @@ std::vector<std::string> machine_warnings(const SystemInfo& system, const std::s
 }
 
 std::optional<std::string> load_warning(const SystemInfo& system, std::optional<double> competing_cpu_share) {
+  const int cpus = std::max(1, system.affinity_cpus > 0 ? system.affinity_cpus : system.logical_cpus);
   if (competing_cpu_share) {
     if (*competing_cpu_share <= kCompetingCpuShare) return std::nullopt;
-    const int cpus = std::max(1, system.logical_cpus);
-    return fmt::format("busy machine: other programs used {:.0f}% of the machine's CPU time ({} CPU{}) during the run "
+    return fmt::format("busy machine: other programs used {:.0f}% of the CPU time of the {} CPU{} this run may use "
                        "(above {:.0f}%); they competed with the measurement",
                        100 * *competing_cpu_share, cpus, cpus == 1 ? "" : "s", 100 * kCompetingCpuShare);
   }
-  const int cpus = std::max(1, system.affinity_cpus > 0 ? system.affinity_cpus : system.logical_cpus);
   if (!system.load_average_1m || *system.load_average_1m <= kHighLoadPerCpu * cpus) return std::nullopt;
   return fmt::format("high load: 1-minute load average {:.2f} on {} CPU{} (above {:.1f} per CPU); other programs are "
                      "competing for the machine",

@@ -18,8 +18,8 @@ nlohmann::json environment_json(const SystemInfo& system, const nlohmann::json& 
 
 // Named thresholds of the machine warnings.
 inline constexpr double kHighLoadPerCpu = 0.5;  // 1-minute load average per usable CPU
-// Other programs' share of every CPU's time during the run (util/cpu_usage.hpp): above it, the
-// run competed with them for the machine. A background compile on a 2-CPU machine takes 50%.
+// Other programs' share of the time of the CPUs the run may use (util/cpu_usage.hpp): above it,
+// the run competed with them. A background compile on a 2-CPU machine takes 50%.
 inline constexpr double kCompetingCpuShare = 0.10;
 
 // GPU clocks look unlocked when the SM clock at rest (before the run) is below this fraction
@@ -32,7 +32,7 @@ inline constexpr double kUnlockedClockRatio = 0.9;
 std::vector<std::string> machine_warnings(const SystemInfo& system, const std::string& device = "cpu");
 
 // The load warning of a run, once its workers are reaped: from `competing_cpu_share` (other
-// programs' share of the CPUs' time during the run) when known, above kCompetingCpuShare; else
+// programs' share of the usable CPUs' time during the run) when known, above kCompetingCpuShare; else
 // from `system`'s 1-minute load average, above kHighLoadPerCpu per usable CPU. None below.
 std::optional<std::string> load_warning(const SystemInfo& system, std::optional<double> competing_cpu_share);
 

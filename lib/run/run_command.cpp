@@ -156,8 +156,7 @@ int run_command(const RunOptions& options) {
 
   const std::string interrupted_by = interrupt.signal() ? signal_name(interrupt.signal()) : "";
   // Every worker is reaped now, so their CPU time is ours; an interrupted run may have left one.
-  const auto competing =
-      interrupted_by.empty() ? competing_cpu_share(cpu_before, sample_cpu_usage(), system.logical_cpus) : std::nullopt;
+  const auto competing = interrupted_by.empty() ? competing_cpu_share(cpu_before, sample_cpu_usage()) : std::nullopt;
   if (auto warning = report::load_warning(system, competing)) warnings.push_back(std::move(*warning));
   bool any_failed = false;
   for (const auto& o : outcomes) any_failed |= o.status == "failed";

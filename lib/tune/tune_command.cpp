@@ -279,8 +279,7 @@ int tune_command(const TuneOptions& o) {
   if (!o.quiet) hooks.progress = [](const std::string& line) { std::cerr << printable(line) << std::endl; };
   const auto result = search(candidates, settings, hooks);
   // Every worker is reaped now, so their CPU time is ours; an interrupted search may have left one.
-  const auto competing =
-      interrupt.signal() ? std::nullopt : competing_cpu_share(cpu_before, sample_cpu_usage(), system.logical_cpus);
+  const auto competing = interrupt.signal() ? std::nullopt : competing_cpu_share(cpu_before, sample_cpu_usage());
   if (auto warning = report::load_warning(system, competing)) warnings.push_back(std::move(*warning));
 
   bool any_infeasible = false;

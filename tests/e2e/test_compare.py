@@ -214,7 +214,7 @@ class CompareTest(CliTestCase):
         result, out = self.compare_json(self.base_path, self.write("busy.json", report))
         self.assertRc(result, EXIT_OK)
         busy = [w for w in out["warnings"] if "busy machine" in w]
-        self.assertEqual(busy, ["new ran on a busy machine: other programs used 42% of its CPU time during the run; "
+        self.assertEqual(busy, ["new ran on a busy machine: other programs used 42% of its CPUs' time during the run; "
                                 "its samples carry their noise (measure again on a quiet machine)"])
         self.assertIn("torchbench-cli: warning: " + busy[0], result.stderr)
 

@@ -114,7 +114,7 @@ TEST_CASE("compare: a run other programs competed with is named, on its side", "
   busy["environment"]["competing_cpu_share"] = 0.347;
   const auto c = tb::compare::compare_reports(tbtest::parsed(quiet), tbtest::parsed(busy), {});
   REQUIRE(c.warnings.size() >= 1);
-  CHECK_THAT(c.warnings[0], contains("new ran on a busy machine: other programs used 35% of its CPU time"));
+  CHECK_THAT(c.warnings[0], contains("new ran on a busy machine: other programs used 35% of its CPUs' time"));
   for (const auto& w : c.warnings) CHECK_THAT(w, !contains("base ran on a busy machine"));
 
   const auto swapped = tb::compare::compare_reports(tbtest::parsed(busy), tbtest::parsed(quiet), {});
