@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+
+#include "util/strings.hpp"
 
 namespace tb {
 namespace {
@@ -26,20 +28,16 @@ double rusage_seconds(int who) {
 // The busy ticks of one "cpu" or "cpuN" line after its name: user nice system idle [iowait
 // irq softirq steal guest guest_nice], less idle and iowait; guest and guest_nice are already
 // counted in user and nice.
-std::optional<unsigned long long> busy_ticks(std::string_view fields) {
-  std::vector<unsigned long long> values;
-  while (!fields.empty()) {
-    const auto start = fields.find_first_not_of(' ');
-    if (start == std::string_view::npos) break;
-    fields.remove_prefix(start);
-    unsigned long long value = 0;
-    const auto [end, error] = std::from_chars(fields.data(), fields.data() + fields.size(), value);
-    if (error != std::errc{} || (end != fields.data() + fields.size() && *end != ' ')) return std::nullopt;
-    values.push_back(value);
-    fields.remove_prefix(static_cast<std::size_t>(end - fields.data()));
+std::optional<std::int64_t> busy_ticks(std::string_view fields) {
+  std::vector<std::int64_t> values;
+  for (const auto& field : split(fields, ' ')) {
+    if (field.empty()) continue;  // "cpu  400 ...": the aggregate line's name is padded
+    const auto value = parse_int(field);
+    if (!value || *value < 0) return std::nullopt;
+    values.push_back(*value);
   }
   if (values.size() < 4) return std::nullopt;
-  unsigned long long busy = 0;
+  std::int64_t busy = 0;
   for (std::size_t i = 0; i < std::min<std::size_t>(values.size(), 8); ++i) {
     if (i != 3 && i != 4) busy += values[i];
   }
@@ -62,23 +60,21 @@ std::vector<int> affinity_cpus() {
 std::optional<double> proc_stat_busy_seconds(std::string_view proc_stat, const std::vector<int>& cpus,
                                              long ticks_per_second) {
   if (ticks_per_second <= 0) return std::nullopt;
-  // CPU number (-1: the aggregate line) -> the rest of its line.
-  std::map<int, std::string_view> lines;
-  while (!proc_stat.empty()) {
-    const auto newline = proc_stat.find('\n');
-    auto line = proc_stat.substr(0, newline);
-    proc_stat.remove_prefix(newline == std::string_view::npos ? proc_stat.size() : newline + 1);
-    if (!line.starts_with("cpu")) continue;
-    line.remove_prefix(3);
-    int cpu = -1;
-    if (!line.empty() && line.front() != ' ') {
-      const auto [end, error] = std::from_chars(line.data(), line.data() + line.size(), cpu);
-      if (error != std::errc{} || cpu < 0 || end == line.data() + line.size() || *end != ' ') continue;
-      line.remove_prefix(static_cast<std::size_t>(end - line.data()));
+  // CPU number (-1: the aggregate line) -> the fields after its name.
+  std::map<std::int64_t, std::string> lines;
+  for (const auto& line : split(proc_stat, '\n')) {
+    const auto space = line.find(' ');
+    const auto name = std::string_view(line).substr(0, space);
+    if (space == std::string::npos || !name.starts_with("cpu")) continue;
+    std::int64_t cpu = -1;
+    if (name.size() > 3) {
+      const auto number = parse_int(name.substr(3));
+      if (!number || *number < 0) continue;
+      cpu = *number;
     }
-    lines.emplace(cpu, line);
+    lines.emplace(cpu, line.substr(space));
   }
-  unsigned long long busy = 0;
+  std::int64_t busy = 0;
   for (const int cpu : cpus.empty() ? std::vector<int>{-1} : cpus) {
     const auto it = lines.find(cpu);
     if (it == lines.end()) return std::nullopt;
